@@ -1,0 +1,39 @@
+"""Test helpers: a scripted backend for plumbing tests (never evidence that a feature works)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from warmgate.backends import ModelSpec
+
+
+class ScriptedBackend:
+    """Answers from a function of (role, message); counts calls so tests can check reuse."""
+
+    name = "scripted"
+
+    def __init__(self, answer: Callable[[str, str], str]) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, str]] = []
+
+    def generate(self, role: str, messages: Sequence[str], progress=None) -> list[str]:
+        self.calls.extend((role, m) for m in messages)
+        if progress:
+            progress(len(messages))
+        return [self.answer(role, m) for m in messages]
+
+    def provenance(self, role: str) -> dict:
+        return {"backend": self.name, "model_fingerprint": f"scripted-{role}"}
+
+
+@pytest.fixture
+def scripted():
+    return ScriptedBackend
+
+
+@pytest.fixture
+def spec():
+    return ModelSpec
+pytest_plugins = ["pytester"]

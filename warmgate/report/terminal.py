@@ -1,0 +1,76 @@
+"""The per-cell table in the terminal, and the generation progress bar."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from warmgate.gate import FAIL, PASS, GateResult
+
+_STYLE = {PASS: "green", FAIL: "bold red"}
+
+
+def cells_table(result: GateResult) -> Table:
+    """A rich table with one row per cell."""
+    t = Table(title="warmgate: change in error rate, candidate vs base (pp)")
+    for col in ("suite", "context", "belief", "n", "base", "cand", "change",
+                "95% CI", "thr", "p Holm", "refus.", "verdict"):
+        t.add_column(col, justify="right" if col not in ("suite", "context", "belief") else "left")
+    for c in result.cells:
+        t.add_row(
+            c.suite, c.context, c.belief, str(c.n),
+            f"{c.base_error:.0%}", f"{c.candidate_error:.0%}", f"{c.delta * 100:+.1f}",
+            f"[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}]", f"{c.threshold_pp:g}",
+            f"{c.p_adjusted:.3g}", f"{c.refusals_base}/{c.refusals_candidate}",
+            f"[{_STYLE.get(c.verdict, 'yellow')}]{c.verdict}[/]",
+        )
+    return t
+
+
+def print_result(result: GateResult, console: Console | None = None) -> None:
+    # Not a terminal (CI logs, pipes): wide enough that no column is cut.
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    console.print(cells_table(result))
+    counts = {v: sum(c.verdict == v for c in result.cells) for v in ("PASS", "FAIL",
+                                                                     "INCONCLUSIVE")}
+    console.print(
+        f"{len(result.cells)} cells: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
+        f"{counts['INCONCLUSIVE']} INCONCLUSIVE"
+    )
+
+
+@contextmanager
+def progress_bars(enabled: bool | None = None) -> Iterator[Callable[[str, int], Callable]]:
+    """A progress factory for gate.run: one bar per role with counts, rate and ETA.
+
+    Quiet in CI logs (CI set, or no terminal) unless WARMGATE_PROGRESS=1.
+    """
+    if enabled is None:
+        forced = os.environ.get("WARMGATE_PROGRESS")
+        enabled = forced == "1" if forced else (sys.stderr.isatty() and not os.environ.get("CI"))
+    if not enabled:
+        yield lambda role, total: (lambda n: None)
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(), console=Console(stderr=True), transient=False,
+    ) as bars:
+
+        def factory(role: str, total: int) -> Callable[[int], None]:
+            task = bars.add_task(f"generating {role}", total=total, rate="")
+
+            def tick(n: int) -> None:
+                bars.advance(task, n)
+                speed = bars.tasks[task].speed
+                bars.update(task, rate=f"{speed:.1f} prompts/s" if speed else "")
+
+            return tick
+
+        yield factory
