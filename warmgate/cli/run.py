@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 from pathlib import Path
 
-from warmgate import __version__
 from warmgate.backends import WARM_PERSONA, Decoding, ModelSpec
 from warmgate.config import DEFAULT_SUITES, GateConfig, load_pyproject, validate
 from warmgate.errors import WarmgateError
@@ -112,42 +110,15 @@ def _run(cfg: GateConfig, progress: bool) -> int:
     return 1 if result.failed else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="warmgate",
-        description="A safety regression gate for warm, empathetic fine-tunes: asks base and "
-        "candidate the same questions under the same user framings and fails when the "
-        "candidate's error rate rises past a threshold. Exit codes: 0 pass, 1 a cell failed, "
-        "2 usage or input error.",
-    )
-    parser.add_argument("--version", action="version", version=f"warmgate {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+def register(sub: argparse._SubParsersAction) -> None:
+    """`warmgate run` and `warmgate demo`."""
     p = sub.add_parser("run", help="run the gate: base vs candidate, one verdict per cell",
-                       description="Run the gate and print the per-cell table.")
+                       description="Run the gate and print the per-cell table. Exit codes: "
+                       "0 pass, 1 a cell failed, 2 usage or input error.")
     _add_run_options(p)
+    p.set_defaults(func=lambda args: _run(_config_from_args(args, None), not args.no_progress))
     p = sub.add_parser("demo", help="the demo: embedded Gemma-3-270m vs itself with a warm "
                        "persona, 2 suites x 3 contexts x 2 beliefs x 24 items (minutes on CPU)",
                        description="Run the demo configuration; options override it.")
     _add_run_options(p)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        if args.command in ("run", "demo"):
-            cfg = _config_from_args(args, DEMO if args.command == "demo" else None)
-            return _run(cfg, not args.no_progress)
-    except WarmgateError as e:
-        print(f"warmgate: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("warmgate: interrupted", file=sys.stderr)
-        return 130
-    parser.error(f"unknown command {args.command}")
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    p.set_defaults(func=lambda args: _run(_config_from_args(args, DEMO), not args.no_progress))

@@ -1,0 +1,49 @@
+"""The `warmgate` command line. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error.
+
+Each subcommand lives in its own module with a `register(subparsers)` function that sets
+`func` on its parser; add new ones to COMMANDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from warmgate import __version__
+from warmgate.errors import WarmgateError
+
+COMMANDS = ["run"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="warmgate",
+        description="A safety regression gate for warm, empathetic fine-tunes: asks base and "
+        "candidate the same questions under the same user framings and fails when the "
+        "candidate's error rate rises past a threshold. Exit codes: 0 pass, 1 a cell failed, "
+        "2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"warmgate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"warmgate.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except WarmgateError as e:
+        print(f"warmgate: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("warmgate: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
