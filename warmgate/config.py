@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from warmgate.backends import WARM_PERSONA, Decoding, ModelSpec
+from warmgate.backends import WARM_PERSONA, Decoding, ModelSpec, check_backend_options
 from warmgate.errors import WarmgateError
 from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET
 
@@ -34,6 +34,8 @@ class GateConfig:
     base: ModelSpec = ModelSpec("embedded")
     candidate: ModelSpec = ModelSpec("embedded", persona=WARM_PERSONA)
     backend: str = "transformers"
+    #: Engine settings for the chosen backend (base_url, concurrency, tensor_parallel_size...).
+    backend_options: dict[str, Any] = field(default_factory=dict)
     suites: tuple[str, ...] = DEFAULT_SUITES
     contexts: tuple[str, ...] = CONTEXTS
     beliefs: tuple[str, ...] = ("original", "incorrect")
@@ -108,6 +110,8 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
                 kw[key] = typ(table[key])
             except (TypeError, ValueError):
                 raise WarmgateError(f"{where}: {key} must be {typ.__name__}") from None
+    if "backend_options" in table:
+        kw["backend_options"] = check_backend_options(table["backend_options"], where)
     if "thresholds" in table:
         kw["thresholds"] = {str(k): float(v) for k, v in dict(table["thresholds"]).items()}
     if "max_new_tokens" in table:

@@ -211,7 +211,8 @@ def run(config: GateConfig, progress: ProgressFactory | None = None,
     jobs = plan(config)
     if backend is None:
         backend = make_backend(
-            config.backend, {"base": config.base, "candidate": config.candidate}, config.decoding
+            config.backend, {"base": config.base, "candidate": config.candidate}, config.decoding,
+            config.backend_options,
         )
     table, provenance = generate_table(config, jobs, backend, progress=progress)
     return GateResult(config, table, decide(config, table), provenance)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from warmgate.errors import WarmgateError
 
@@ -68,10 +68,55 @@ class Backend(Protocol):
         ...
 
 
-def make_backend(name: str, variants: dict[str, ModelSpec], decoding: Decoding) -> Backend:
-    """Build the named backend for these variants."""
-    if name == "transformers":
-        from warmgate.backends.hf import TransformersBackend
+#: Built-in engines: name -> "module:class". Each class is built as cls(variants, decoding, **options).
+BACKENDS: dict[str, str] = {
+    "transformers": "warmgate.backends.hf:TransformersBackend",
+    "openai": "warmgate.backends.openai_http:OpenAIBackend",
+    "vllm": "warmgate.backends.vllm:VLLMBackend",
+}
 
-        return TransformersBackend(variants, decoding)
-    raise WarmgateError(f"unknown backend {name!r}; available: transformers")
+#: Option names that look like secrets; a config holding one is refused (keys live in env vars).
+_SECRET_NAMES = {"key", "apikey", "token", "secret", "password", "authorization", "bearer"}
+_SECRET_ENDINGS = ("_key", "_token", "_secret", "_password")
+
+
+def check_backend_options(options: Any, where: str) -> dict[str, Any]:
+    """Validate a `backend_options` table: a table, and never a secret value (only `*_env` names)."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise WarmgateError(f"{where}: backend_options must be a table, e.g. "
+                            "backend_options = { base_url = \"http://127.0.0.1:8000/v1\" }")
+    for key in options:
+        low = str(key).lower()
+        if low in _SECRET_NAMES or low.endswith(_SECRET_ENDINGS):
+            raise WarmgateError(
+                f"{where}: backend_options.{key} looks like a secret; never put keys in config. "
+                "Export it as an environment variable and name the variable with "
+                "api_key_env = \"MY_API_KEY_VARIABLE\""
+            )
+    return dict(options)
+
+
+def make_backend(
+    name: str,
+    variants: dict[str, ModelSpec],
+    decoding: Decoding,
+    options: dict[str, Any] | None = None,
+) -> Backend:
+    """Build the named backend for these variants; `options` is the config's backend_options."""
+    import importlib
+
+    options = check_backend_options(options, "backend_options")
+    target = BACKENDS.get(name)
+    if target is None:
+        raise WarmgateError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
+    module, cls_name = target.split(":")
+    cls = getattr(importlib.import_module(module), cls_name)
+    try:
+        return cls(variants, decoding, **options)
+    except TypeError as e:
+        if "unexpected keyword" not in str(e):
+            raise
+        raise WarmgateError(f"backend {name!r} does not take option(s) {sorted(options)}: {e}; "
+                            "see the README section on backends") from None
