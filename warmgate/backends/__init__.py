@@ -108,11 +108,19 @@ def make_backend(
     import importlib
 
     options = check_backend_options(options, "backend_options")
-    target = BACKENDS.get(name)
+    # "package.module:factory" names a user's own backend (in-house engines, test doubles).
+    target = BACKENDS.get(name) or (name if name.count(":") == 1 else None)
     if target is None:
-        raise WarmgateError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
+        raise WarmgateError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}, "
+                            "or 'package.module:factory'")
     module, cls_name = target.split(":")
-    cls = getattr(importlib.import_module(module), cls_name)
+    try:
+        cls = getattr(importlib.import_module(module), cls_name)
+    except (ImportError, AttributeError) as e:
+        if name in BACKENDS:
+            raise
+        raise WarmgateError(f"backend {name!r}: cannot load {cls_name!r} from {module!r} ({e})"
+                            ) from None
     try:
         return cls(variants, decoding, **options)
     except TypeError as e:
