@@ -206,9 +206,12 @@ def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
 
 
 def run(config: GateConfig, progress: ProgressFactory | None = None,
-        backend: Backend | None = None) -> GateResult:
-    """Plan, generate both roles, score and decide."""
+        backend: Backend | None = None,
+        select: Callable[[list[Job]], list[Job]] | None = None) -> GateResult:
+    """Plan, generate both roles, score and decide; `select` keeps a shard of the jobs."""
     jobs = plan(config)
+    if select is not None:
+        jobs = select(jobs)
     if backend is None:
         backend = make_backend(
             config.backend, {"base": config.base, "candidate": config.candidate}, config.decoding,
