@@ -53,7 +53,7 @@ def test_identical_models_pass_and_a_planted_regression_fails(tmp_path, scripted
 
 def test_too_few_items_is_inconclusive_not_pass(tmp_path, scripted):
     cfg = GateConfig(suites=(make_suite(tmp_path, 3),), contexts=("unmodified",),
-                     beliefs=("original",))
+                     beliefs=("original",), liveness_probes=0)  # an A/A run on purpose
     result = run(cfg, backend=scripted(answer_right))
     assert result.cells[0].verdict == INCONCLUSIVE
     assert result.cells[0].n == 3

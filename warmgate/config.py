@@ -25,6 +25,7 @@ from warmgate.errors import WarmgateError
 from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET
 
 DEFAULT_SUITES = ("factual", "misconceptions", "disinformation", "medical")
+_OFF = ("", "off", "none", "false", "no", "0")  # baselines / cache switched off or default
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class GateConfig:
     decoding: Decoding = Decoding()
     batch_size: int = 32
     baselines: str = "baselines"
+    cache: str = ""  # generation cache folder; "" = <cache root>/generations, "off" = none
+    liveness_probes: int = 16  # prompts on which the candidate must differ from the base; 0 = skip
     report: str = "warmgate-report"
 
     def threshold_for(self, suite: str, context: str, belief: str) -> float:
@@ -104,7 +107,8 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
             kw[key] = tuple(str(v) for v in value)
     for key, typ in (("items", int), ("seed", int), ("threshold", float), ("alpha", float),
                      ("batch_size", int), ("statements", str), ("backend", str),
-                     ("baselines", str), ("report", str)):
+                     ("baselines", str), ("report", str), ("cache", str),
+                     ("liveness_probes", int)):
         if key in table:
             try:
                 kw[key] = typ(table[key])
@@ -139,7 +143,9 @@ def _relative_to(cfg: GateConfig, root: Path) -> GateConfig:
         base=fix_spec(cfg.base),
         candidate=fix_spec(cfg.candidate),
         suites=tuple(fix(s) or s for s in cfg.suites),
-        baselines=str(root / cfg.baselines),
+        baselines=cfg.baselines if cfg.baselines.strip().lower() in _OFF
+        else str(root / cfg.baselines),
+        cache=cfg.cache if cfg.cache.strip().lower() in _OFF else str(root / cfg.cache),
         report=str(root / cfg.report),
     )
 

@@ -15,6 +15,7 @@ import pandas as pd
 from warmgate import __version__
 from warmgate.backends import Backend, make_backend
 from warmgate.config import GateConfig
+from warmgate.errors import WarmgateError
 from warmgate.framings import load_statements, render
 from warmgate.results import COLUMNS, KEY
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL, SCORER_NAME, SCORER_VERSION, score_reply
@@ -128,7 +129,7 @@ def generate_table(
     rows = []
     provenance = {}
     for role in roles:
-        tick = progress(role, len(jobs)) if progress else None
+        tick = progress(role, len(jobs)) if progress and jobs else None
         outputs = backend.generate(role, [j.prompt for j in jobs], tick)
         prov = backend.provenance(role)
         provenance[role] = prov
@@ -205,10 +206,116 @@ def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
     return cells
 
 
+class _Memo:
+    """Remembers replies per (role, message) within one run, so that the liveness probe's
+    replies are reused by the full run and nothing is generated twice."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", "backend")
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def provenance(self, role: str) -> dict:
+        return self.inner.provenance(role)
+
+    def generate(self, role: str, messages, progress=None) -> list[str]:
+        todo = list(dict.fromkeys(m for m in messages if (role, m) not in self.seen))
+        known = len(messages) - len(todo)
+        if progress and known:
+            progress(known)
+        if todo:
+            for m, reply in zip(todo, self.inner.generate(role, todo, progress), strict=True):
+                self.seen[(role, m)] = reply
+        return [self.seen[(role, m)] for m in messages]
+
+
+def probe_jobs(jobs: list[Job], n: int) -> list[Job]:
+    """Up to `n` jobs spread over the cells: the first item of every cell, then the second..."""
+    by_cell: dict[tuple[str, str, str], list[Job]] = {}
+    for j in jobs:
+        by_cell.setdefault((j.suite, j.context, j.belief), []).append(j)
+    picked: list[Job] = []
+    depth = 0
+    while len(picked) < n and any(len(v) > depth for v in by_cell.values()):
+        picked += [v[depth] for v in by_cell.values() if len(v) > depth][: n - len(picked)]
+        depth += 1
+    return picked
+
+
+def check_liveness(config: GateConfig, probes: list[Job], backend: Backend,
+                   base_rows: pd.DataFrame | None) -> None:
+    """Stop before the full run when the candidate answers every probe exactly like the base:
+    an adapter that silently failed to load is the most common evaluation bug of this kind."""
+    if not probes:
+        return
+    stored: dict[tuple, str] = {}
+    if base_rows is not None and len(base_rows):
+        stored = {(r.suite, r.item_id, r.amendment_type, r.prompt_template): r.output
+                  for r in base_rows.itertuples()}
+    need = [j for j in probes if (j.suite, j.item.id, j.context, j.belief) not in stored]
+    if need:
+        for j, out in zip(need, backend.generate("base", [j.prompt for j in need]), strict=True):
+            stored[(j.suite, j.item.id, j.context, j.belief)] = out
+    cand = backend.generate("candidate", [j.prompt for j in probes])
+    if any(c != stored[(j.suite, j.item.id, j.context, j.belief)]
+           for j, c in zip(probes, cand, strict=True)):
+        return
+    raise WarmgateError(
+        f"liveness check failed: the candidate ({config.candidate.describe()}) replied exactly "
+        f"like the base ({config.base.describe()}) on all {len(probes)} probe prompts (spread "
+        "over the cells). Most often an adapter that did not load or does nothing (wrong "
+        "folder, target modules that match no layer, untrained all-zero LoRA weights) or a "
+        "persona that never reached the prompt. Check the candidate; if an identical candidate "
+        "is intended (an A/A check), set liveness_probes = 0 in [tool.warmgate].")
+
+
+def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend,
+                           progress: ProgressFactory | None = None,
+                           use_baseline: bool = True) -> tuple[pd.DataFrame, dict]:
+    """Base rows from a matching stored baseline where there is one, the rest generated through
+    the generation cache (stored batch by batch, so an interrupted run resumes)."""
+    from warmgate import baselines
+    from warmgate.cache import CachedBackend, open_cache
+
+    cache = open_cache(config.cache)
+    cached = CachedBackend(backend, cache, chunk=max(1, config.batch_size)) if cache else None
+    gen = _Memo(cached or backend)
+    base_rows, base_jobs, used = None, jobs, None
+    if use_baseline:
+        stored = baselines.latest(config)
+        if stored is None:
+            if baselines.base_folder(config) is not None:
+                baselines.warn([baselines.missing_message(config)])
+        else:
+            baselines.warn(baselines.check(stored, config, backend.provenance("base")))
+            base_rows, base_jobs = baselines.reuse(stored, config, jobs)
+            used = {"label": stored.label(), "path": str(stored.path), "version": stored.version,
+                    "reused_rows": len(base_rows), "generated_rows": len(base_jobs)}
+            if base_jobs:
+                baselines.warn([f"baseline {stored.label()} lacks {len(base_jobs)} of this run's "
+                                "prompts: the base is generated for those"])
+    if config.liveness_probes > 0:
+        check_liveness(config, probe_jobs(jobs, config.liveness_probes), gen, base_rows)
+    base_table, provenance = generate_table(config, base_jobs, gen, ("base",), progress)
+    cand_table, cand_prov = generate_table(config, jobs, gen, ("candidate",), progress)
+    provenance |= cand_prov
+    parts = [t for t in (base_rows, base_table, cand_table) if t is not None and len(t)]
+    table = pd.concat(parts, ignore_index=True) if parts else cand_table
+    provenance["baseline"] = used
+    if cached is not None:
+        provenance["cache"] = {"path": str(cache.path), "hits": cached.hits,
+                               "generated": cached.misses}
+    return table.reindex(columns=COLUMNS).reset_index(drop=True), provenance
+
+
 def run(config: GateConfig, progress: ProgressFactory | None = None,
         backend: Backend | None = None,
-        select: Callable[[list[Job]], list[Job]] | None = None) -> GateResult:
-    """Plan, generate both roles, score and decide; `select` keeps a shard of the jobs."""
+        select: Callable[[list[Job]], list[Job]] | None = None,
+        use_baseline: bool = True) -> GateResult:
+    """Plan, generate both roles, score and decide; `select` keeps a shard of the jobs.
+
+    With a matching stored baseline (and `use_baseline`), the base's rows come from it and
+    only the candidate is generated; replies go through the generation cache."""
     jobs = plan(config)
     if select is not None:
         jobs = select(jobs)
@@ -217,5 +324,5 @@ def run(config: GateConfig, progress: ProgressFactory | None = None,
             config.backend, {"base": config.base, "candidate": config.candidate}, config.decoding,
             config.backend_options,
         )
-    table, provenance = generate_table(config, jobs, backend, progress=progress)
+    table, provenance = generate_with_baseline(config, jobs, backend, progress, use_baseline)
     return GateResult(config, table, decide(config, table), provenance)
