@@ -362,12 +362,9 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def write(config: GateConfig, table: pd.DataFrame, base_provenance: dict,
-          approved_by: str | None = None, reason: str | None = None) -> Baseline:
-    """Store the base rows of `table` as the next baseline version (never over an old one).
-
-    Under CI an update refuses unless both `approved_by` and `reason` are given (or the
-    environment variables WARMGATE_APPROVED_BY and WARMGATE_REASON)."""
+def approval(approved_by: str | None, reason: str | None) -> tuple[str | None, str | None]:
+    """Who approved an update and why (arguments, else WARMGATE_APPROVED_BY / WARMGATE_REASON);
+    under CI both are required, so an unreviewed job cannot move the baseline."""
     approved_by = approved_by or os.environ.get("WARMGATE_APPROVED_BY") or None
     reason = reason or os.environ.get("WARMGATE_REASON") or None
     if in_ci() and not (approved_by and reason):
@@ -375,6 +372,16 @@ def write(config: GateConfig, table: pd.DataFrame, base_provenance: dict,
             "refusing to update the baseline in CI (CI is set) without approval metadata: give "
             "--approved-by NAME --reason TEXT (or set WARMGATE_APPROVED_BY and WARMGATE_REASON "
             "in the approved workflow)")
+    return approved_by, reason
+
+
+def write(config: GateConfig, table: pd.DataFrame, base_provenance: dict,
+          approved_by: str | None = None, reason: str | None = None) -> Baseline:
+    """Store the base rows of `table` as the next baseline version (never over an old one).
+
+    Under CI an update refuses unless both `approved_by` and `reason` are given (or the
+    environment variables WARMGATE_APPROVED_BY and WARMGATE_REASON)."""
+    approved_by, reason = approval(approved_by, reason)
     folder = base_folder(config)
     if folder is None:
         raise WarmgateError("baselines are switched off (baselines = \"off\"); set a baselines "
@@ -500,5 +507,5 @@ def warn(notes: list[str]) -> None:
 
 
 __all__ = ["Baseline", "BaselineWarning", "base_folder", "base_slug", "cell_summary", "check",
-           "diff", "in_ci", "latest", "missing_message", "open_version", "resolve", "reuse",
+           "diff", "approval", "in_ci", "latest", "missing_message", "open_version", "resolve", "reuse",
            "run_provenance", "update_from_result", "verify_baseline", "versions", "write"]

@@ -1,0 +1,59 @@
+"""`warmgate cache info | prune`: the content-addressed generation cache."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from warmgate.errors import WarmgateError
+
+
+def _open(args: argparse.Namespace):
+    from warmgate.cache import GenerationCache, default_dir
+
+    folder = Path(args.cache).expanduser() if args.cache else default_dir()
+    if not (folder / "generations.sqlite").exists():
+        raise WarmgateError(f"no generation cache at {folder} (nothing generated yet, or give "
+                            "--cache DIR)")
+    return GenerationCache(folder)
+
+
+def _when(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "-"
+
+
+def _info(args: argparse.Namespace) -> int:
+    info = _open(args).info()
+    print(f"generation cache {info.path}")
+    print(f"  {info.entries} replies, {info.bytes / 1e6:.1f} MB on disk, oldest "
+          f"{_when(info.oldest)}, newest {_when(info.newest)}")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    cache = _open(args)
+    removed = cache.prune(older_than_days=args.older_than, everything=args.all)
+    info = cache.info()
+    print(f"removed {removed} replies; {info.entries} left, {info.bytes / 1e6:.1f} MB")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """`warmgate cache ...`."""
+    p = sub.add_parser("cache", help="the generation cache: info, prune",
+                       description="The content-addressed generation cache (replies keyed by "
+                       "weights fingerprints, backend, decoding and exact prompt).")
+    csub = p.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    i = csub.add_parser("info", help="entries, size and age of the cache",
+                        description="Entries, size on disk and age range of the cache.")
+    i.add_argument("--cache", metavar="DIR", help="cache folder (default: <cache root>/generations)")
+    i.set_defaults(func=_info)
+    r = csub.add_parser("prune", help="delete replies not used for DAYS days, or all",
+                        description="Delete cached replies not used recently (or all of them).")
+    r.add_argument("--cache", metavar="DIR", help="cache folder (default: <cache root>/generations)")
+    g = r.add_mutually_exclusive_group(required=True)
+    g.add_argument("--older-than", type=float, metavar="DAYS",
+                   help="delete replies not used for this many days")
+    g.add_argument("--all", action="store_true", help="delete every reply")
+    r.set_defaults(func=_prune)
