@@ -1,7 +1,9 @@
-"""Paired statistics for the gate: exact McNemar, paired-difference intervals, corrections.
+"""Paired statistics for the gate: exact McNemar, Tango's interval, corrections, power, looks.
 
 b = items the base got right and the candidate got wrong (newly wrong); c = the reverse.
-The change in error rate is (b - c) / n.
+The change in error rate is (b - c) / n. Everything here is a pure function of counts, so the
+gate, the reports, pytest and the simulation benchmark all share one implementation; the
+array functions broadcast over leading axes so that the benchmark can run 10,000 gates at once.
 """
 
 from __future__ import annotations
@@ -9,7 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import binomtest, norm
+import numpy as np
+from scipy.special import betaln
+from scipy.stats import beta as beta_dist
+from scipy.stats import binom, binomtest, norm
+from scipy.stats import t as t_dist
+
+ALTERNATIVES = ("two-sided", "greater", "less")
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,7 @@ def mcnemar(b: int, c: int, alternative: str = "two-sided") -> McNemarResult:
     """
     if b < 0 or c < 0:
         raise ValueError("b and c must be non-negative counts")
-    if alternative not in ("two-sided", "greater", "less"):
+    if alternative not in ALTERNATIVES:
         raise ValueError(f"unknown alternative {alternative!r}")
     if b + c == 0:
         return McNemarResult(b, c, 1.0, alternative)
@@ -37,40 +45,82 @@ def mcnemar(b: int, c: int, alternative: str = "two-sided") -> McNemarResult:
     return McNemarResult(b, c, min(1.0, float(p)), alternative)
 
 
-def _wilson(x: int, n: int, z: float) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    p = x / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+def mcnemar_greater_array(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """One-sided exact McNemar p-values for arrays of counts: P(Bin(b + c, 1/2) >= b)."""
+    b, c = np.asarray(b), np.asarray(c)
+    return np.where(b + c > 0, binom.sf(b - 1, b + c, 0.5), 1.0)
+
+
+def odds_ratio(b: int, c: int) -> float | None:
+    """The study's McNemar odds ratio b / c: inf when only b > 0, None when b = c = 0."""
+    if b == 0 and c == 0:
+        return None
+    return math.inf if c == 0 else b / c
+
+
+# --- Tango's score interval for the paired difference -------------------------------------
+
+
+def _tango_statistic(b: np.ndarray, c: np.ndarray, n: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Tango's (1998) score statistic for H0: (p_b - p_c) = delta, decreasing in delta."""
+    a2 = 2 * n
+    bb = -b - c + (2 * n - b + c) * delta
+    cc = -c * delta * (1 - delta)
+    # constrained MLE of the probability of the c cell under H0
+    q = (np.sqrt(np.maximum(bb * bb - 4 * a2 * cc, 0.0)) - bb) / (2 * a2)
+    var = n * (2 * q + delta * (1 - delta))
+    num = b - c - n * delta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / np.sqrt(var)
+    # var = 0 only where num = 0 too (delta at the estimate with no discordance) or at +-1
+    return np.where(var > 0, out, np.where(num > 0, np.inf, np.where(num < 0, -np.inf, 0.0)))
+
+
+def tango_bounds(
+    b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float, iters: int = 60
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper limits {delta: |T(delta)| <= z} by vectorised bisection."""
+    b, c, n = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(b, c, n))
+    safe_n = np.where(n > 0, n, 1.0)
+    est = (b - c) / safe_n
+    # upper: T(delta) = -z on [est, 1]; lower: T(delta) = z on [-1, est]
+    lo_u, hi_u = est.copy(), np.ones_like(est)
+    lo_l, hi_l = -np.ones_like(est), est.copy()
+    for _ in range(iters):
+        mid = (lo_u + hi_u) / 2
+        above = _tango_statistic(b, c, safe_n, mid) > -z
+        lo_u, hi_u = np.where(above, mid, lo_u), np.where(above, hi_u, mid)
+        mid = (lo_l + hi_l) / 2
+        above = _tango_statistic(b, c, safe_n, mid) > z
+        lo_l, hi_l = np.where(above, mid, lo_l), np.where(above, hi_l, mid)
+    lower = np.where(n > 0, hi_l, -1.0)
+    upper = np.where(n > 0, lo_u, 1.0)
+    # the bisection brackets the root to 1e-18; report the side that keeps the estimate inside
+    return np.minimum(lower, est), np.maximum(upper, est)
 
 
 def paired_diff_ci(
     n11: int, b: int, c: int, n00: int, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """Newcombe's hybrid score interval (method 10) for the paired difference (b - c) / n.
+    """Tango's score interval for the paired difference (b - c) / n (candidate minus base error).
 
-    n11: both right, n00: both wrong. The difference is candidate error minus base error.
-    Unlike the Wald interval it stays inside [-1, 1] and is sensible at zero counts.
+    n11: both right, n00: both wrong. A score interval: it stays inside [-1, 1], keeps its
+    coverage at small counts and, unlike Wald or Newcombe's hybrid, does not collapse to a point
+    when there is no discordant pair (b = c = 0 gives +-z^2 / (n + z^2)).
     """
+    if min(n11, b, c, n00) < 0:
+        raise ValueError("counts must be non-negative")
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must be between 0 and 1")
     n = n11 + b + c + n00
     if n == 0:
         return -1.0, 1.0
-    z = norm.ppf(1 - (1 - confidence) / 2)
-    # error rates: candidate wrong = b + n00, base wrong = c + n00
-    p1, p2 = (b + n00) / n, (c + n00) / n
-    l1, u1 = _wilson(b + n00, n, z)
-    l2, u2 = _wilson(c + n00, n, z)
-    # correlation term (phi) for the paired design, 0 when undefined
-    a_, d_ = n11, n00
-    denom = math.sqrt((a_ + b) * (c + d_) * (a_ + c) * (b + d_))
-    phi = (a_ * d_ - b * c) / denom if denom > 0 else 0.0
-    diff = p1 - p2
-    dl = math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
-    du = math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
-    return max(-1.0, diff - dl), min(1.0, diff + du)
+    z = float(norm.ppf(1 - (1 - confidence) / 2))
+    lo, hi = tango_bounds(np.array(b), np.array(c), np.array(n), z)
+    return float(lo), float(hi)
+
+
+# --- multiplicity --------------------------------------------------------------------------
 
 
 def holm(pvalues: list[float]) -> list[float]:
@@ -95,3 +145,209 @@ def bh(pvalues: list[float]) -> list[float]:
         running = min(running, pvalues[i] * m / (m - rank))
         adjusted[i] = running
     return adjusted
+
+
+def holm_array(p: np.ndarray) -> np.ndarray:
+    """Holm adjusted p-values along the last axis, for many runs at once."""
+    p = np.asarray(p, dtype=float)
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1, kind="stable")
+    ps = np.take_along_axis(p, order, axis=-1)
+    adj = np.maximum.accumulate(np.minimum(1.0, ps * (m - np.arange(m))), axis=-1)
+    out = np.empty_like(adj)
+    np.put_along_axis(out, order, adj, axis=-1)
+    return out
+
+
+# --- power ---------------------------------------------------------------------------------
+
+
+def fail_power(
+    n: int, flip_rate: float, increase: float, alpha: float, threshold_pp: float = 0.0
+) -> float:
+    """Exact probability that a cell FAILs: one-sided exact McNemar at `alpha` and the estimate
+    above the threshold, when each item flips right->wrong with probability flip_rate + increase
+    and wrong->right with probability flip_rate (the noise both models share)."""
+    pb, pc = flip_rate + increase, flip_rate
+    if n <= 0 or pb <= 0:
+        return 0.0
+    if pb + pc > 1 or pc < 0:
+        raise ValueError("flip rates must be probabilities summing to at most 1")
+    d = np.arange(n + 1)
+    # smallest b with P(Bin(d, 1/2) >= b) <= alpha
+    k_sig = binom.isf(alpha, d, 0.5) + 1
+    k_sig = np.where(binom.sf(k_sig - 2, d, 0.5) <= alpha, k_sig - 1, k_sig)  # guard rounding
+    # (b - c) / n * 100 > threshold  <=>  b > (d + n * threshold / 100) / 2
+    k_thr = np.floor((d + n * threshold_pp / 100) / 2) + 1
+    k = np.maximum(k_sig, k_thr)
+    p_dir = pb / (pb + pc)
+    return float(np.sum(binom.pmf(d, n, pb + pc) * binom.sf(k - 1, d, p_dir)))
+
+
+def min_detectable_increase(
+    n: int, flip_rate: float, alpha: float, threshold_pp: float = 0.0, power: float = 0.8
+) -> float | None:
+    """Smallest rise in error rate (a fraction) that FAILs with the given power; None if none."""
+    top = 1.0 - 2 * flip_rate
+    if n <= 0 or top <= 0 or fail_power(n, flip_rate, top, alpha, threshold_pp) < power:
+        return None
+    lo, hi = 0.0, top
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if fail_power(n, flip_rate, mid, alpha, threshold_pp) >= power:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _projected_verdict(
+    rate_b: float, rate_c: float, n: int, threshold_pp: float, alpha: float, z: float
+) -> str:
+    b, c = round(rate_b * n), round(rate_c * n)
+    if mcnemar(b, c, "greater").pvalue < alpha and (b - c) / n * 100 > threshold_pp:
+        return "FAIL"
+    _, upper = tango_bounds(np.array(b), np.array(c), np.array(n), z)
+    return "PASS" if float(upper) * 100 < threshold_pp else ""
+
+
+def items_to_decide(
+    n11: int, b: int, c: int, n00: int, threshold_pp: float, alpha: float,
+    confidence_alpha: float | None = None, limit: int = 10_000_000,
+) -> tuple[int | None, str]:
+    """Items a cell needs, at its observed rates of newly wrong and newly right, to be decided.
+
+    Projects b/n and c/n to larger n and returns the smallest n at which the verdict would be
+    FAIL (exact test at `alpha`, estimate above threshold) or PASS (Tango upper bound at
+    1 - confidence_alpha below threshold), with which; (None, "") when no size up to `limit`
+    decides it (the estimate sits on the threshold, or threshold 0 with no observed increase).
+    """
+    n = n11 + b + c + n00
+    if n == 0:
+        return None, ""
+    conf_alpha = alpha if confidence_alpha is None else confidence_alpha
+    z = float(norm.ppf(1 - conf_alpha))
+    rb, rc = b / n, c / n
+    size = n
+    verdict = _projected_verdict(rb, rc, size, threshold_pp, alpha, z)
+    if verdict:
+        return size, verdict
+    low = size
+    while not verdict:
+        low, size = size, size * 2
+        if size > limit:
+            return None, ""
+        verdict = _projected_verdict(rb, rc, size, threshold_pp, alpha, z)
+    # the projected verdict is monotone in n apart from rounding: bisect to the first decided n
+    high = size
+    while high - low > 1:
+        mid = (low + high) // 2
+        v = _projected_verdict(rb, rc, mid, threshold_pp, alpha, z)
+        if v:
+            high, verdict = mid, v
+        else:
+            low = mid
+    return high, verdict
+
+
+# --- sequential looks ----------------------------------------------------------------------
+
+
+def log_e_value(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Log of an anytime-valid e-value against 'the candidate is no worse' (P(newly wrong) <= 1/2
+    among discordant pairs): the likelihood ratio mixed over theta ~ Uniform(1/2, 1).
+
+    E = 2^(d+1) B(b+1, c+1) P(Beta(b+1, c+1) > 1/2) is a supermartingale under the null, so by
+    Ville's inequality min(1, 1 / max over looks of E) is a p-value valid at any stopping time.
+    """
+    b, c = np.asarray(b, dtype=float), np.asarray(c, dtype=float)
+    return (b + c + 1) * math.log(2) + betaln(b + 1, c + 1) + beta_dist.logsf(0.5, b + 1, c + 1)
+
+
+def anytime_pvalue(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """min(1, 1/E) at the current counts; keep the running minimum over looks."""
+    return np.minimum(1.0, np.exp(-log_e_value(b, c)))
+
+
+CONTINUE, STOP_FAIL, STOP_PASS = 0, 1, 2
+
+
+def sequential_look(
+    b: np.ndarray, c: np.ndarray, n: np.ndarray, p_running: np.ndarray, state: np.ndarray,
+    thresholds_pp: np.ndarray, alpha: float, looks: int, final: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One interim look over every cell (last axis = cells; leading axes = independent runs).
+
+    b, c, n: cumulative counts of cells still running (ignored where state != CONTINUE);
+    p_running: running minimum of the anytime p-values; state: CONTINUE / STOP_FAIL / STOP_PASS.
+    A cell stops as FAIL when Holm over the anytime p-values of all cells rejects it and its
+    estimate exceeds its threshold (rejections only grow as p-values fall, so the family-wise
+    error stays <= alpha however many looks); it stops as PASS when its Tango upper bound at
+    one-sided level alpha / looks (Bonferroni over the planned looks) is below its threshold.
+    Returns the new (p_running, state); cells still CONTINUE after the final look are
+    INCONCLUSIVE. `final` is accepted for symmetry with the gate and changes nothing.
+    """
+    del final
+    b, c, n = (np.asarray(x, dtype=float) for x in (b, c, n))
+    live = state == CONTINUE
+    p_now = np.where(live, anytime_pvalue(b, c), 1.0)
+    p_running = np.where(live, np.minimum(p_running, p_now), p_running)
+    adjusted = holm_array(p_running)
+    safe_n = np.where(n > 0, n, 1.0)
+    delta_pp = np.where(n > 0, (b - c) / safe_n * 100, 0.0)
+    fail = live & (n > 0) & (adjusted < alpha) & (delta_pp > thresholds_pp)
+    z = float(norm.ppf(1 - alpha / looks))
+    _, upper = tango_bounds(b, c, n, z)
+    passed = live & ~fail & (n > 0) & (upper * 100 < thresholds_pp)
+    state = np.where(fail, STOP_FAIL, np.where(passed, STOP_PASS, state))
+    return p_running, state
+
+
+# --- the study's signature: difference in differences with items as clusters ---------------
+
+
+def sign_flip_pvalue(cluster_sums: np.ndarray, draws: int = 20000, seed: int = 0) -> float:
+    """One-sided paired randomisation test that the mean of cluster sums exceeds 0.
+
+    Under 'no interaction' swapping an item's two contexts flips the sign of its sum; exact
+    enumeration up to 16 non-zero clusters, else Monte Carlo with the (hits + 1) / (draws + 1)
+    correction, which keeps the test valid.
+    """
+    s = np.asarray(cluster_sums, dtype=float)
+    s = s[s != 0]
+    if s.size == 0:
+        return 1.0
+    observed = s.sum()
+    if s.size <= 16:
+        signs = 1 - 2 * ((np.arange(2 ** s.size)[:, None] >> np.arange(s.size)) & 1)
+        totals = signs @ s
+        return float(np.mean(totals >= observed - 1e-9))
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for start in range(0, draws, 5000):
+        k = min(5000, draws - start)
+        signs = rng.choice((-1.0, 1.0), size=(k, s.size))
+        hits += int(np.sum(signs @ s >= observed - 1e-9))
+    return (hits + 1) / (draws + 1)
+
+
+def cluster_mean_ci(
+    cluster_sums: np.ndarray, cluster_sizes: np.ndarray, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean per unit and a cluster-robust (CR1, t with G - 1 df) interval for it.
+
+    One pseudo-discordant unit each way is added to the residual sum of squares, so that a
+    table with no flips at all still shows the uncertainty its size implies (about the rule of
+    three) instead of a zero-width interval.
+    """
+    s = np.asarray(cluster_sums, dtype=float)
+    m = np.asarray(cluster_sizes, dtype=float)
+    g, units = s.size, m.sum()
+    if g == 0 or units == 0:
+        return 0.0, -2.0, 2.0
+    est = s.sum() / units
+    rss = np.sum((s - est * m) ** 2) + 2.0
+    var = rss / units**2 * (g / max(g - 1, 1))
+    q = float(t_dist.ppf(1 - (1 - confidence) / 2, max(g - 1, 1)))
+    half = q * math.sqrt(var)
+    return float(est), max(-2.0, est - half), min(2.0, est + half)
