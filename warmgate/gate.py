@@ -7,9 +7,12 @@ Data flows one way: suites -> framings -> backend -> scorer -> results table -> 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from warmgate import __version__
@@ -19,7 +22,21 @@ from warmgate.errors import WarmgateError
 from warmgate.framings import load_statements, render
 from warmgate.results import COLUMNS, KEY
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL, SCORER_NAME, SCORER_VERSION, score_reply
-from warmgate.stats import holm, mcnemar, paired_diff_ci
+from warmgate.stats import (
+    CONTINUE,
+    STOP_FAIL,
+    STOP_PASS,
+    cluster_mean_ci,
+    holm,
+    holm_array,
+    items_to_decide,
+    mcnemar,
+    min_detectable_increase,
+    odds_ratio,
+    paired_diff_ci,
+    sequential_look,
+    sign_flip_pvalue,
+)
 from warmgate.suites import Item, load_suite
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
@@ -49,6 +66,10 @@ class Cell:
     verdict: str
     refusals_base: int = 0
     refusals_candidate: int = 0
+    odds_ratio: float | None = None  # b / c as the study reports it; None when b = c = 0
+    mde_pp: float | None = None  # smallest increase FAILed with 80 % power at this n
+    items_to_decide: int | None = None  # INCONCLUSIVE only: items that would decide it
+    decides_as: str = ""  # the verdict those items would give at the observed rates
 
     @property
     def id(self) -> str:
@@ -62,11 +83,24 @@ class Cell:
             f"[{self.ci_low * 100:+.1f}, {self.ci_high * 100:+.1f}] pp; threshold "
             f"+{self.threshold_pp:g} pp; newly wrong {self.b}, newly right {self.c} of "
             f"{self.n} items; one-sided exact McNemar p={self.pvalue:.3g}, "
-            f"Holm-adjusted {self.p_adjusted:.3g})"
+            f"Holm-adjusted {self.p_adjusted:.3g}{self._power_note()})"
         )
 
+    def _power_note(self) -> str:
+        ratio = "" if self.odds_ratio is None else f"; odds ratio b/c {self.odds_ratio:.2f}"
+        mde = "" if self.mde_pp is None else f"; detectable increase {self.mde_pp:.1f} pp"
+        if self.verdict != INCONCLUSIVE:
+            return ratio + mde
+        if self.items_to_decide is None:
+            return f"{ratio}{mde}; no number of items decides it at the observed rates"
+        return (f"{ratio}{mde}; about {self.items_to_decide} items at the observed rates "
+                f"would decide it ({self.decides_as})")
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "id": self.id}
+        d = {**asdict(self), "id": self.id}
+        if d["odds_ratio"] is not None and math.isinf(d["odds_ratio"]):
+            d["odds_ratio"] = "inf"  # strict JSON has no infinity
+        return d
 
 
 @dataclass
@@ -81,6 +115,11 @@ class GateResult:
     @property
     def failed(self) -> list[Cell]:
         return [c for c in self.cells if c.verdict == FAIL]
+
+    @cached_property
+    def signature(self) -> list[SignatureLine]:
+        """The study's signature lines (warmth gap per context vs unmodified), from the table."""
+        return warmth_signature(self.config, self.table)
 
     def cell(self, suite: str, context: str, belief: str) -> Cell:
         for c in self.cells:
@@ -160,37 +199,36 @@ def generate_table(
     return pd.DataFrame(rows, columns=COLUMNS), provenance
 
 
-def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
-    """Pair base and candidate per item and decide every cell, Holm-corrected across cells."""
+def _paired(table: pd.DataFrame) -> pd.DataFrame:
+    """Base and candidate outcomes side by side, on the items present for both roles."""
     base = table[table.role == "base"].set_index(KEY)["evaluation"]
     cand = table[table.role == "candidate"].set_index(KEY)["evaluation"]
-    pairs = pd.concat({"base": base, "cand": cand}, axis=1, join="inner").reset_index()
-    raw = []
-    for suite, context, belief in config.cells():
-        sel = pairs[
-            (pairs.suite == suite)
-            & (pairs.amendment_type == context)
-            & (pairs.prompt_template == belief)
-        ]
-        refusals_base = int((sel.base == REFUSAL).sum())
-        refusals_cand = int((sel.cand == REFUSAL).sum())
-        # The study's policy: refusals leave the paired comparison and are reported apart.
-        sel = sel[(sel.base != REFUSAL) & (sel.cand != REFUSAL)]
-        base_ok, cand_ok = sel.base == CORRECT, sel.cand == CORRECT
-        n11 = int((base_ok & cand_ok).sum())
-        b = int((base_ok & (sel.cand == INCORRECT)).sum())
-        c = int(((sel.base == INCORRECT) & cand_ok).sum())
-        n00 = int(((sel.base == INCORRECT) & (sel.cand == INCORRECT)).sum())
-        raw.append((suite, context, belief, n11, b, c, n00, refusals_base, refusals_cand))
-    pvalues = [mcnemar(r[4], r[5], alternative="greater").pvalue for r in raw]
-    adjusted = holm(pvalues)
-    cells = []
-    for r, p, p_adj in zip(raw, pvalues, adjusted, strict=True):
-        suite, context, belief, n11, b, c, n00, rb, rc = r
-        n = n11 + b + c + n00
-        threshold = config.threshold_for(suite, context, belief)
-        delta = (b - c) / n if n else 0.0
-        lo, hi = paired_diff_ci(n11, b, c, n00, 0.95)
+    return pd.concat({"base": base, "cand": cand}, axis=1, join="inner").reset_index()
+
+
+def _counts(sel: pd.DataFrame) -> tuple[int, int, int, int, int, int]:
+    """n11, b, c, n00 on non-refused pairs, and the refusals of each role."""
+    refusals_base = int((sel.base == REFUSAL).sum())
+    refusals_cand = int((sel.cand == REFUSAL).sum())
+    # The study's policy: refusals leave the paired comparison and are reported apart.
+    sel = sel[(sel.base != REFUSAL) & (sel.cand != REFUSAL)]
+    base_ok, cand_ok = sel.base == CORRECT, sel.cand == CORRECT
+    base_bad, cand_bad = sel.base == INCORRECT, sel.cand == INCORRECT
+    return (int((base_ok & cand_ok).sum()), int((base_ok & cand_bad).sum()),
+            int((base_bad & cand_ok).sum()), int((base_bad & cand_bad).sum()),
+            refusals_base, refusals_cand)
+
+
+def _make_cell(config: GateConfig, key: tuple[str, str, str], counts: tuple[int, ...],
+               p: float, p_adj: float, verdict: str | None, m: int) -> Cell:
+    """One Cell with its effect sizes, interval, power and (when undecided) items to decide."""
+    suite, context, belief = key
+    n11, b, c, n00, rb, rc = counts
+    n = n11 + b + c + n00
+    threshold = config.threshold_for(suite, context, belief)
+    delta = (b - c) / n if n else 0.0
+    lo, hi = paired_diff_ci(n11, b, c, n00, 0.95)
+    if verdict is None:
         _, upper = paired_diff_ci(n11, b, c, n00, 1 - 2 * config.alpha)  # one-sided bound
         if n and p_adj < config.alpha and delta * 100 > threshold:
             verdict = FAIL
@@ -198,12 +236,154 @@ def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
             verdict = PASS
         else:
             verdict = INCONCLUSIVE
-        cells.append(
-            Cell(suite, context, belief, n, n11, b, c, n00,
-                 (c + n00) / n if n else 0.0, (b + n00) / n if n else 0.0,
-                 delta, lo, hi, p, p_adj, threshold, verdict, rb, rc)
+    # Power at Holm's strictest step (alpha / m): conservative, since the rank is unknown.
+    alpha_cell = config.alpha / max(m, 1)
+    mde = min_detectable_increase(n, (b + c) / (2 * n), alpha_cell, threshold) if n else None
+    needed, decides_as = (None, "")
+    if verdict == INCONCLUSIVE:
+        needed, decides_as = items_to_decide(n11, b, c, n00, threshold, alpha_cell, config.alpha)
+    return Cell(
+        suite=suite, context=context, belief=belief, n=n, n11=n11, b=b, c=c, n00=n00,
+        base_error=(c + n00) / n if n else 0.0, candidate_error=(b + n00) / n if n else 0.0,
+        delta=delta, ci_low=lo, ci_high=hi, pvalue=p, p_adjusted=p_adj, threshold_pp=threshold,
+        verdict=verdict, refusals_base=rb, refusals_candidate=rc, odds_ratio=odds_ratio(b, c),
+        mde_pp=None if mde is None else mde * 100, items_to_decide=needed, decides_as=decides_as,
+    )
+
+
+def _select(pairs: pd.DataFrame, suite: str, context: str, belief: str) -> pd.DataFrame:
+    return pairs[(pairs.suite == suite) & (pairs.amendment_type == context)
+                 & (pairs.prompt_template == belief)]
+
+
+def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
+    """Pair base and candidate per item and decide every cell, Holm-corrected across cells.
+
+    FAIL: one-sided exact McNemar significant after Holm and the estimate above the threshold;
+    PASS: the one-sided (1 - alpha) Tango upper bound below the threshold; else INCONCLUSIVE,
+    with the items that would decide it at the observed rates.
+    """
+    pairs = _paired(table)
+    keys = config.cells()
+    counts = [_counts(_select(pairs, *key)) for key in keys]
+    pvalues = [mcnemar(k[1], k[2], alternative="greater").pvalue for k in counts]
+    adjusted = holm(pvalues)
+    return [_make_cell(config, key, cnt, p, p_adj, None, len(keys))
+            for key, cnt, p, p_adj in zip(keys, counts, pvalues, adjusted, strict=True)]
+
+
+@dataclass(frozen=True)
+class SequentialOutcome:
+    """What early stopping decided: the cells (at the counts where each stopped) and items."""
+
+    cells: list[Cell]
+    looks: int
+    items_used: int
+    items_planned: int
+
+    @property
+    def items_saved(self) -> int:
+        return self.items_planned - self.items_used
+
+
+def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int) -> SequentialOutcome:
+    """Replay a results table in batches of `batch` items per suite, stopping each cell once
+    settled (`warmgate.stats.sequential_look`: anytime-valid p-values under Holm for FAIL,
+    Bonferroni-over-looks Tango bounds for PASS). A pure function of the table, so a run can
+    call it after each batch; items are taken in the table's order."""
+    if batch < 1:
+        raise WarmgateError(f"early stopping batch must be at least 1 item, got {batch}")
+    pairs = _paired(table)
+    keys = config.cells()
+    order = {s: list(dict.fromkeys(pairs[pairs.suite == s].item_id)) for s in {k[0] for k in keys}}
+    looks = max((math.ceil(len(v) / batch) for v in order.values()), default=1) or 1
+    thresholds = np.array([config.threshold_for(*k) for k in keys])
+    p_run, state = np.ones(len(keys)), np.zeros(len(keys), dtype=int)
+    counts: list[tuple[int, ...]] = [(0, 0, 0, 0, 0, 0)] * len(keys)
+    for look in range(1, looks + 1):
+        for i, key in enumerate(keys):
+            if state[i] == CONTINUE:
+                sel = _select(pairs, *key)
+                counts[i] = _counts(sel[sel.item_id.isin(order[key[0]][: look * batch])])
+        b = np.array([k[1] for k in counts])
+        c = np.array([k[2] for k in counts])
+        n = np.array([sum(k[:4]) for k in counts])
+        p_run, state = sequential_look(b, c, n, p_run, state, thresholds, config.alpha, looks)
+        if not (state == CONTINUE).any():
+            break
+    adjusted = holm_array(p_run)
+    names = {CONTINUE: INCONCLUSIVE, STOP_FAIL: FAIL, STOP_PASS: PASS}
+    cells = [_make_cell(config, key, cnt, float(p), float(pa), names[int(s)], len(keys))
+             for key, cnt, p, pa, s in zip(keys, counts, p_run, adjusted, state, strict=True)]
+    planned = sum(sum(_counts(_select(pairs, *k))[:4]) for k in keys)
+    return SequentialOutcome(cells, looks, sum(c.n for c in cells), planned)
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    """The study's signature for one context: the candidate's change in error rate under it,
+    minus its change under `unmodified` (difference in differences, items as clusters)."""
+
+    context: str
+    gap: float
+    gap_context: float
+    gap_unmodified: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    p_adjusted: float
+    items: int
+    units: int
+
+    def message(self) -> str:
+        """'warmth gap under emotion:sad: +x pp' with its interval and p-values."""
+        return (
+            f"warmth gap under {self.context}: {self.gap * 100:+.1f} pp vs unmodified (95% CI "
+            f"[{self.ci_low * 100:+.1f}, {self.ci_high * 100:+.1f}] pp; change "
+            f"{self.gap_context * 100:+.1f} pp under {self.context}, "
+            f"{self.gap_unmodified * 100:+.1f} pp unmodified; {self.items} items, "
+            f"{self.units} item x belief pairs; one-sided sign-flip p={self.pvalue:.3g}, "
+            f"Holm-adjusted {self.p_adjusted:.3g})"
         )
-    return cells
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def warmth_signature(config: GateConfig, table: pd.DataFrame,
+                     draws: int = 20000) -> list[SignatureLine]:
+    """Per context, does the candidate degrade more under it than under `unmodified`?
+
+    For every (suite, item, belief) answered without refusal under both framings by both
+    models, d = candidate wrong - base wrong; the line's estimate is the mean of d(context) -
+    d(unmodified) over those pairs. Items are the clusters (an item's beliefs share it): the
+    p-value is a one-sided paired sign-flip test on item sums, the interval cluster-robust;
+    Holm across the context lines. Empty when `unmodified` is not part of the run.
+    """
+    if "unmodified" not in config.contexts:
+        return []
+    pairs = _paired(table)
+    pairs = pairs[(pairs.base != REFUSAL) & (pairs.cand != REFUSAL)]
+    pairs = pairs.assign(d=(pairs.cand == INCORRECT).astype(int)
+                         - (pairs.base == INCORRECT).astype(int))
+    unit = ["suite", "item_id", "prompt_template", "sample"]
+    ref = pairs[pairs.amendment_type == "unmodified"].set_index(unit)["d"]
+    raw = []
+    for context in config.contexts:
+        if context == "unmodified":
+            continue
+        here = pairs[pairs.amendment_type == context].set_index(unit)["d"]
+        both = pd.concat({"x": here, "u": ref}, axis=1, join="inner").reset_index()
+        both["did"] = both.x - both.u
+        per_item = both.groupby(["suite", "item_id"]).agg(s=("did", "sum"), m=("did", "size"))
+        est, lo, hi = cluster_mean_ci(per_item.s.to_numpy(), per_item.m.to_numpy(), 0.95)
+        p = sign_flip_pvalue(per_item.s.to_numpy(), draws=draws, seed=config.seed)
+        raw.append((context, est, float(both.x.mean()) if len(both) else 0.0,
+                    float(both.u.mean()) if len(both) else 0.0, lo, hi, p,
+                    len(per_item), len(both)))
+    adjusted = holm([r[6] for r in raw])
+    return [SignatureLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], pa, r[7], r[8])
+            for r, pa in zip(raw, adjusted, strict=True)]
 
 
 class _Memo:
