@@ -782,6 +782,19 @@ FORMATS: dict[str, Callable[..., ImportResult]] = {
 }
 
 
+#: The study's design: items sampled per task (500 TriviaQA, TruthfulQA and MedQA; all 125 MASK
+#: disinformation), by warmgate's family names and by the importers' usual suite names.
+STUDY_DESIGN: dict[str, int] = {
+    "factual": 500, "misconceptions": 500, "medical": 500, "disinformation": 125,
+    "triviaqa": 500, "truthfulqa": 500, "medqa": 500, "mask": 125,
+}
+
+
+def study_items(suite_name: str) -> int | None:
+    """Items the study's design samples from a suite of this name (None: not in the design)."""
+    return STUDY_DESIGN.get(suite_name)
+
+
 def import_file(fmt: str, path: str | Path, incorrect_answers: str | Path | None = None,
                 **options: Any) -> ImportResult:
     """Import one file in a named format; unknown formats and missing files are WarmgateErrors."""
