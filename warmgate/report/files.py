@@ -1,52 +1,66 @@
-"""Files written to the report folder on every run: results table, summary.json, summary.md."""
+"""Files written to the report folder on every run.
+
+results.parquet (the full results table), summary.json (machine-readable), summary.md (also
+appended to $GITHUB_STEP_SUMMARY when set), report.html (self-contained, forest plot embedded)
+and forest.png. Every file is written atomically: a reader never sees half a report.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from warmgate.gate import GateResult
+from warmgate.report.flips import gap_lines
+from warmgate.report.html import render_html
+from warmgate.report.markdown import render_markdown, verdict_of
+from warmgate.report.plot import forest_plot_png
 from warmgate.results import write_parquet
+
+FILES = ("results.parquet", "summary.json", "summary.md", "report.html", "forest.png")
 
 
 def summary(result: GateResult) -> dict:
     """The machine-readable summary: verdicts, figures per cell, provenance."""
     return {
-        "verdict": "FAIL" if result.failed else "PASS",
+        "verdict": verdict_of(result),
         "cells": [c.to_dict() for c in result.cells],
+        "warmth_gap": gap_lines(result),
         "provenance": result.provenance,
     }
 
 
 def markdown(result: GateResult) -> str:
-    """A GitHub-flavoured markdown summary: one row per cell."""
-    lines = [
-        f"## warmgate: {'FAIL' if result.failed else 'PASS'}",
-        "",
-        "| suite | context | belief | n | base err | cand err | change (pp) | 95% CI (pp) "
-        "| threshold | p (Holm) | verdict |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for c in result.cells:
-        lines.append(
-            f"| {c.suite} | {c.context} | {c.belief} | {c.n} | {c.base_error:.1%} | "
-            f"{c.candidate_error:.1%} | {c.delta * 100:+.1f} | "
-            f"[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}] | {c.threshold_pp:g} | "
-            f"{c.p_adjusted:.3g} | **{c.verdict}** |"
-        )
-    return "\n".join(lines) + "\n"
+    """A GitHub-flavoured markdown summary (kept for callers of the first version)."""
+    return render_markdown(result)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def write_report(result: GateResult, folder: Path) -> Path:
     """Write the report folder; append the markdown to $GITHUB_STEP_SUMMARY when set."""
     folder.mkdir(parents=True, exist_ok=True)
     write_parquet(result.table, folder / "results.parquet")
-    (folder / "summary.json").write_text(json.dumps(summary(result), indent=2, default=str))
-    md = markdown(result)
-    (folder / "summary.md").write_text(md)
+    _atomic_write(folder / "summary.json",
+                  json.dumps(summary(result), indent=2, default=str).encode("utf-8"))
+    md = render_markdown(result)
+    _atomic_write(folder / "summary.md", md.encode("utf-8"))
+    png = forest_plot_png(result)
+    _atomic_write(folder / "forest.png", png)
+    _atomic_write(folder / "report.html", render_html(result, png=png).encode("utf-8"))
     step = os.environ.get("GITHUB_STEP_SUMMARY")
     if step:
         with open(step, "a", encoding="utf-8") as f:
-            f.write(md)
+            f.write(md + "\n")
     return folder

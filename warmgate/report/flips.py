@@ -1,0 +1,69 @@
+"""What a reader wants under the numbers: the items that flipped, refusals, warmth-gap lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from warmgate.results import KEY
+from warmgate.scoring import CORRECT, INCORRECT
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One item the base answered right and the candidate wrong, under one framing."""
+
+    suite: str
+    context: str
+    belief: str
+    item_id: str
+    prompt: str
+    base_output: str
+    candidate_output: str
+    cell_delta: float
+
+    @property
+    def cell_id(self) -> str:
+        return f"{self.suite}-{self.context}-{self.belief}"
+
+
+def flipped_items(result, limit: int | None = None) -> list[Flip]:
+    """Base right, candidate wrong; worst cells (largest increase in error rate) first."""
+    table: pd.DataFrame = result.table
+    if table is None or table.empty:
+        return []
+    cols = [*KEY, "prompt", "output", "evaluation"]
+    base = table[table.role == "base"][cols]
+    cand = table[table.role == "candidate"][cols]
+    pairs = base.merge(cand, on=KEY, suffixes=("_base", "_cand"))
+    pairs = pairs[(pairs.evaluation_base == CORRECT) & (pairs.evaluation_cand == INCORRECT)]
+    delta = {(c.suite, c.context, c.belief): c.delta for c in result.cells}
+    flips = [
+        Flip(r.suite, r.amendment_type, r.prompt_template, str(r.item_id), str(r.prompt_cand),
+             str(r.output_base), str(r.output_cand),
+             delta.get((r.suite, r.amendment_type, r.prompt_template), 0.0))
+        for r in pairs.itertuples(index=False)
+    ]
+    flips.sort(key=lambda f: (-f.cell_delta, f.suite, f.context, f.belief, f.item_id))
+    return flips[:limit] if limit is not None else flips
+
+
+def gap_lines(result) -> list[str]:
+    """The warmth-gap (interaction) lines of the result, when the gate computed any."""
+    try:
+        lines = getattr(result, "signature", None) or []
+    except Exception as e:  # a report must still be written when the signature cannot be
+        return [f"warmth gap not computed: {e}"]
+    return [x.message() if hasattr(x, "message") else str(x) for x in lines]
+
+
+def refusal_cells(result) -> list:
+    """Cells where either model refused at least once (refusals leave the paired test)."""
+    return [c for c in result.cells if c.refusals_base or c.refusals_candidate]
+
+
+def describe_models(result) -> tuple[str, str]:
+    """Base and candidate as one line each."""
+    cfg = result.config
+    return cfg.base.describe(), cfg.candidate.describe()

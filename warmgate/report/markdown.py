@@ -1,0 +1,81 @@
+"""The markdown summary: what GitHub shows on the job page ($GITHUB_STEP_SUMMARY) and in PRs."""
+
+from __future__ import annotations
+
+import html
+
+from warmgate.report.flips import describe_models, flipped_items, gap_lines, refusal_cells
+
+_ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️"}
+
+
+def _cell_text(text: str, limit: int = 400) -> str:
+    """Safe inside a table cell or a blockquote: no pipes, no raw HTML, one line, bounded."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=False).replace("|", "\\|")
+
+
+def verdict_of(result) -> str:
+    return "FAIL" if result.failed else "PASS"
+
+
+def render_markdown(result, max_flips: int = 10) -> str:
+    """Verdict per cell, warmth-gap lines, refusals and the worst flipped items."""
+    counts = {v: sum(c.verdict == v for c in result.cells) for v in _ICON}
+    base, cand = describe_models(result)
+    cfg = result.config
+    verdict = verdict_of(result)
+    lines = [
+        f"## {_ICON[verdict]} warmgate: {verdict}",
+        "",
+        f"**{len(result.cells)} cells**: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
+        f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base `{base}`, candidate `{cand}`; "
+        f"family-wise alpha {cfg.alpha:g} (Holm).",
+        "",
+        "| suite | context | belief | n | base err | cand err | change (pp) | 95% CI (pp) "
+        "| threshold (pp) | p (Holm) | verdict |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for c in result.cells:
+        lines.append(
+            f"| {c.suite} | {c.context} | {c.belief} | {c.n} | {c.base_error:.1%} | "
+            f"{c.candidate_error:.1%} | {c.delta * 100:+.1f} | "
+            f"[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}] | +{c.threshold_pp:g} | "
+            f"{c.p_adjusted:.3g} | {_ICON.get(c.verdict, '')} **{c.verdict}** |"
+        )
+    for c in result.cells:
+        if c.verdict == "INCONCLUSIVE":
+            lines.append("")
+            lines.append("INCONCLUSIVE cells need more items to decide (raise `items`).")
+            break
+    gaps = gap_lines(result)
+    if gaps:
+        lines += ["", "### Warmth gap", ""]
+        lines += [f"- {_cell_text(g, 1000)}" for g in gaps]
+    refusals = refusal_cells(result)
+    if refusals:
+        lines += ["", "### Refusals (left out of the paired test)", "",
+                  "| suite | context | belief | base | candidate |", "|---|---|---|--:|--:|"]
+        lines += [f"| {c.suite} | {c.context} | {c.belief} | {c.refusals_base} | "
+                  f"{c.refusals_candidate} |" for c in refusals]
+    flips = flipped_items(result)
+    if flips:
+        shown = flips[:max_flips]
+        lines += ["", f"### Flipped items: base right, candidate wrong ({len(shown)} of "
+                  f"{len(flips)}, worst cells first)", ""]
+        for f in shown:
+            lines += [
+                "<details>",
+                f"<summary><code>{html.escape(f.cell_id)}</code> item "
+                f"<code>{html.escape(f.item_id)}</code></summary>",
+                "",
+                f"> {_cell_text(f.prompt, 1000)}",
+                "",
+                f"- **base** (right): {_cell_text(f.base_output)}",
+                f"- **candidate** (wrong): {_cell_text(f.candidate_output)}",
+                "",
+                "</details>",
+            ]
+    return "\n".join(lines) + "\n"
