@@ -196,7 +196,7 @@ def load_incorrect_map(path: str | Path) -> dict[str, str]:
         data = json.loads(text)
     except json.JSONDecodeError:
         data = None
-    if isinstance(data, dict):
+    if isinstance(data, dict) and not {"id", "incorrect_answer"} <= set(data):
         return {str(k): str(v) for k, v in data.items()}
     out = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
