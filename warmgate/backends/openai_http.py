@@ -1,0 +1,254 @@
+"""OpenAI-compatible HTTP backend: a vLLM server, TGI, `python -m warmgate.serve`, a hosted API.
+
+Model and adapter names are the names the server knows: the base role asks for `model`, a
+candidate with an `adapter` asks for the adapter's served name (vLLM's `--lora-modules
+name=path`). The API key comes from an environment variable only (`api_key_env`); it is never
+stored on the backend's public attributes, in provenance, in errors or in logs.
+
+Requests run concurrently up to `concurrency`; each is retried with exponential backoff and
+jitter on 429, 5xx, timeouts, dropped connections and cut-off replies, so that a run finishes
+with exactly one reply per prompt, in the order given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import random
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+
+from warmgate import __version__
+from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.errors import WarmgateError
+
+ENDPOINTS = {"chat": "/chat/completions", "completions": "/completions"}
+_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class HTTPOptions:
+    """`backend_options` of the openai backend; every field has a safe default."""
+
+    base_url: str = "http://127.0.0.1:8000/v1"
+    endpoint: str = "chat"
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = 8
+    max_retries: int = 8
+    timeout: float = 120.0
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    prompt_template: str = "{persona}Q: {message}\nA:"
+
+    @classmethod
+    def from_options(cls, options: dict) -> HTTPOptions:
+        """Validate the options table, naming the bad field and what it should be."""
+        fields = cls.__dataclass_fields__
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise WarmgateError(f"backend_options: unknown option(s) {', '.join(unknown)} for the "
+                                f"openai backend; known: {', '.join(fields)}")
+        kw = {}
+        for key, value in options.items():
+            typ = {"str": str, "int": int, "float": float}[fields[key].type]
+            try:
+                kw[key] = typ(value)
+            except (TypeError, ValueError):
+                raise WarmgateError(f"backend_options.{key} must be {typ.__name__}, "
+                                    f"got {value!r}") from None
+        opts = cls(**kw)
+        if opts.endpoint not in ENDPOINTS:
+            raise WarmgateError(f"backend_options.endpoint must be one of {', '.join(ENDPOINTS)}, "
+                                f"got {opts.endpoint!r}")
+        if urllib.parse.urlsplit(opts.base_url).scheme not in ("http", "https"):
+            raise WarmgateError(f"backend_options.base_url must start with http:// or https://, "
+                                f"got {public_url(opts.base_url)!r}")
+        if opts.concurrency < 1 or opts.max_retries < 0 or opts.timeout <= 0:
+            raise WarmgateError("backend_options: concurrency >= 1, max_retries >= 0 and "
+                                "timeout > 0 are required")
+        if "{message}" not in opts.prompt_template:
+            raise WarmgateError("backend_options.prompt_template must contain {message}")
+        return opts
+
+
+def public_url(url: str) -> str:
+    """The URL without user:password and query string, which may carry credentials."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class _Retryable(Exception):
+    """A failure worth another try: 429/5xx, timeout, dropped connection, cut-off reply."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class OpenAIBackend:
+    """Replies from an OpenAI-compatible server, concurrent, retried, one per prompt, in order."""
+
+    name = "openai"
+
+    def __init__(self, variants: dict[str, ModelSpec], decoding: Decoding, **options: object
+                 ) -> None:
+        self.variants = variants
+        self.decoding = decoding
+        self.options = HTTPOptions.from_options(options)
+        self.url = self.options.base_url.rstrip("/") + ENDPOINTS[self.options.endpoint]
+        # Read now (fail early with the variable's name), kept off public attributes.
+        key = os.environ.get(self.options.api_key_env) or None
+        if "api_key_env" in options and key is None:
+            raise WarmgateError(
+                f"backend_options.api_key_env names {self.options.api_key_env}, but that "
+                "environment variable is not set; export it before the run"
+            )
+        self.__key = key
+        self._local = threading.local()
+        self.stats = {"requests": 0, "retries": 0}
+        self._stats_lock = threading.Lock()
+
+    # -- one request ---------------------------------------------------------------------
+    def served_name(self, role: str) -> str:
+        """The model name sent to the server: the adapter's served name, else the model's."""
+        spec = self.variants[role]
+        return spec.adapter or spec.model
+
+    def body(self, role: str, message: str) -> dict:
+        """The JSON body for one message (what the server sees; holds no credentials)."""
+        spec = self.variants[role]
+        d = self.decoding
+        body: dict = {"model": self.served_name(role), "max_tokens": d.max_new_tokens,
+                      "temperature": d.temperature, "n": 1}
+        if d.temperature > 0:
+            body["seed"] = d.seed
+        if d.stop_at_newline:
+            body["stop"] = ["\n"]
+        if self.options.endpoint == "chat":
+            chat = [{"role": "system", "content": spec.persona}] if spec.persona else []
+            chat.append({"role": "user", "content": message})
+            body["messages"] = chat
+        else:
+            persona = f"{spec.persona}\n\n" if spec.persona else ""
+            body["prompt"] = self.options.prompt_template.format(persona=persona, message=message)
+        return body
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.__key, "***") if self.__key else text
+
+    def _post(self, body: dict) -> str:
+        data = json.dumps(body).encode()
+        req = urllib.request.Request(self.url, data=data, method="POST")
+        req.add_header("Content-Type", "application/json")
+        if self.__key:
+            req.add_header("Authorization", f"Bearer {self.__key}")
+        with self._stats_lock:
+            self.stats["requests"] += 1
+        try:
+            with urllib.request.urlopen(req, timeout=self.options.timeout) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as e:
+            detail = self._redact(e.read()[:300].decode("utf-8", "replace"))
+            if e.code in _RETRY_STATUS:
+                retry_after = None
+                with contextlib.suppress(TypeError, ValueError):
+                    retry_after = float(e.headers.get("Retry-After", ""))
+                raise _Retryable(f"HTTP {e.code}: {detail}", retry_after) from None
+            hint = " (check api_key_env)" if e.code in (401, 403) else ""
+            raise WarmgateError(f"{public_url(self.url)} answered HTTP {e.code}{hint}: "
+                                f"{detail}") from None
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
+            raise _Retryable(f"{type(e).__name__}: {self._redact(str(e))}") from None
+        try:
+            reply = json.loads(raw)
+            choice = reply["choices"][0]
+            text = choice["message"]["content"] if "message" in choice else choice["text"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise _Retryable(f"malformed reply: {raw[:200]!r}") from None
+        return text or ""
+
+    def _ask(self, body: dict) -> str:
+        """One reply for one body, retried with backoff until it arrives or tries run out."""
+        o = self.options
+        last = ""
+        for attempt in range(o.max_retries + 1):
+            try:
+                text = self._post(body)
+            except _Retryable as e:
+                last = str(e)
+                if attempt == o.max_retries:
+                    break
+                with self._stats_lock:
+                    self.stats["retries"] += 1
+                delay = min(o.max_backoff, o.backoff * 2**attempt) * (0.5 + random.random() / 2)
+                if e.retry_after is not None:
+                    delay = min(o.max_backoff, max(delay, e.retry_after))
+                time.sleep(delay)
+                continue
+            if self.decoding.stop_at_newline:
+                text = text.split("\n", 1)[0]
+            return text.strip()
+        raise WarmgateError(
+            f"{public_url(self.url)}: no reply after {o.max_retries + 1} attempts (last: {last}); "
+            "raise backend_options.max_retries or timeout, or check the server"
+        )
+
+    # -- the protocol --------------------------------------------------------------------
+    def generate(self, role: str, messages: Sequence[str], progress: Progress | None = None
+                 ) -> list[str]:
+        """One reply per message, in the order given, at most `concurrency` requests at once."""
+        bodies = [self.body(role, m) for m in messages]
+        out: list[str | None] = [None] * len(bodies)
+        with ThreadPoolExecutor(self.options.concurrency,
+                                thread_name_prefix="warmgate-http") as pool:
+            pending = {pool.submit(self._ask, b): i for i, b in enumerate(bodies)}
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = pending.pop(fut)
+                        out[i] = fut.result()
+                        if progress:
+                            progress(1)
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
+        missing = [i for i, o in enumerate(out) if o is None]
+        if missing:  # cannot happen unless a bug drops a future; never return a short list
+            raise WarmgateError(f"internal error: no reply for prompts {missing[:10]}")
+        return [o for o in out if o is not None]
+
+    def provenance(self, role: str) -> dict:
+        """Server URL (without credentials), served names, decoding; never the key."""
+        spec = self.variants[role]
+        served = self.served_name(role)
+        public = {k: v for k, v in asdict(self.options).items() if k != "base_url"}
+        return {
+            "backend": self.name,
+            "backend_version": __version__,
+            "base_url": public_url(self.options.base_url),
+            "endpoint": self.options.endpoint,
+            "served_model": served,
+            "model": spec.model,
+            "model_fingerprint": f"served:{spec.model}",
+            "adapter": spec.adapter or "",
+            "adapter_fingerprint": f"served:{spec.adapter}" if spec.adapter else "",
+            "persona": spec.persona or "",
+            "options": public,
+            "dtype": "server",
+            "device": "server",
+            "decoding": self.decoding.to_dict(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }

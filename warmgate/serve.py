@@ -1,0 +1,446 @@
+"""A small OpenAI-compatible server for a transformers model (plus PEFT adapters) on localhost.
+
+    python -m warmgate.serve --model embedded --lora warm=adapters/warm --port 8000
+
+Serves `POST /v1/chat/completions`, `POST /v1/completions`, `GET /v1/models` and `GET /health`,
+the subset warmgate's `openai` backend (and most OpenAI clients) use. Adapters are served under
+their own names, as vLLM's `--lora-modules name=path` does. It exists so that the HTTP backend
+can be tested end to end against a real model, and so that a team without vLLM can put a model
+behind an endpoint. Fault injection (`--fail-rate`, `--drop-rate`, `--busy-rate`) makes it answer
+500, drop connections or answer 429 at random, to test clients' retries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import queue
+import random
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from warmgate.errors import WarmgateError
+
+
+@dataclass
+class Request:
+    """One generation request waiting for the engine's worker thread."""
+
+    model: str
+    prompt: str
+    chat: bool
+    max_tokens: int
+    stop: tuple[str, ...]
+    temperature: float
+    seed: int | None
+    future: Future = field(default_factory=Future)
+
+    def batch_key(self) -> tuple:
+        return (self.model, self.chat, self.max_tokens, self.stop, self.temperature, self.seed)
+
+
+class Engine:
+    """The loaded model and adapters, and one worker thread that batches queued requests."""
+
+    def __init__(self, model: str, served_name: str, loras: dict[str, str], max_batch: int = 1,
+                 device: str = "cpu", dtype: str = "float32", max_model_len: int | None = None
+                 ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        from warmgate.embedded import resolve_model
+
+        hf_logging.disable_progress_bar()
+        path = resolve_model(model)
+        try:
+            self.tok = AutoTokenizer.from_pretrained(path)
+            net = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
+        except OSError as e:
+            raise WarmgateError(f"cannot load model {model!r}: {e}") from None
+        self.tok.padding_side = "left"
+        if self.tok.pad_token is None:
+            self.tok.pad_token = self.tok.eos_token
+        if loras:
+            from peft import PeftModel
+
+            items = list(loras.items())
+            net = PeftModel.from_pretrained(net, items[0][1], adapter_name=items[0][0])
+            for name, adapter in items[1:]:
+                net.load_adapter(adapter, adapter_name=name)
+        self.net = net.to(device).eval()
+        self.device = device
+        self.served_name = served_name
+        self.loras = dict(loras)
+        self.max_batch = max(1, max_batch)
+        self.max_model_len = max_model_len or int(
+            getattr(net.config, "max_position_embeddings", 0) or 1 << 30
+        )
+        self._queue: queue.Queue[Request] = queue.Queue()
+        self._newline_ids = self._ids_with_newline()
+        threading.Thread(target=self._work, daemon=True, name="warmgate-serve-engine").start()
+
+    @property
+    def models(self) -> list[str]:
+        return [self.served_name, *self.loras]
+
+    def _ids_with_newline(self) -> list[int]:
+        vocab = self.tok.convert_ids_to_tokens(list(range(len(self.tok))))
+        return [i for i, t in enumerate(vocab) if t and ("\n" in t or "Ċ" in t)]
+
+    # -- prompts -------------------------------------------------------------------------
+    def chat_prompt(self, messages: list[dict]) -> str:
+        """The tokenizer's chat template; otherwise the `system\\n\\nQ: user\\nA:` completion form
+        that warmgate's transformers backend uses, so both backends ask the same text."""
+        if getattr(self.tok, "chat_template", None):
+            return self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        system = "\n\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+        turns = [m for m in messages if m.get("role") != "system"]
+        text = f"{system}\n\n" if system else ""
+        for m in turns:
+            if m.get("role") == "assistant":
+                text += f" {m.get('content', '')}\n"
+            else:
+                text += f"Q: {m.get('content', '')}\nA:"
+        return text
+
+    def prompt_tokens(self, prompt: str) -> int:
+        return len(self.tok(prompt).input_ids)
+
+    # -- generation ----------------------------------------------------------------------
+    def submit(self, req: Request) -> Future:
+        self._queue.put(req)
+        return req.future
+
+    def _work(self) -> None:
+        while True:
+            first = self._queue.get()
+            batch = [first]
+            # Requests that arrive together and share settings go through the model together.
+            deadline = time.monotonic() + 0.005
+            held: list[Request] = []
+            while len(batch) < self.max_batch and time.monotonic() < deadline:
+                try:
+                    nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                (batch if nxt.batch_key() == first.batch_key() else held).append(nxt)
+            for r in held:
+                self._queue.put(r)
+            try:
+                texts = self._generate(batch)
+            except Exception as e:  # reported to each waiting request as a 500
+                for r in batch:
+                    r.future.set_exception(e)
+                continue
+            for r, t in zip(batch, texts, strict=True):
+                r.future.set_result(t)
+
+    def _generate(self, batch: Sequence[Request]) -> list[tuple[str, str, int, int]]:
+        import torch
+
+        first = batch[0]
+        stop_ids = [self.tok.eos_token_id] if self.tok.eos_token_id is not None else []
+        if any("\n" in s for s in first.stop):
+            stop_ids += self._newline_ids
+        enc = self.tok([r.prompt for r in batch], return_tensors="pt", padding=True).to(self.device)
+        sample = first.temperature > 0
+        if sample:
+            torch.manual_seed(first.seed or 0)
+        use_base = first.model not in self.loras and hasattr(self.net, "disable_adapter")
+        if first.model in self.loras:
+            self.net.set_adapter(first.model)
+        ctx = self.net.disable_adapter() if use_base else _Null()
+        with torch.inference_mode(), ctx:
+            gen = self.net.generate(
+                **enc, max_new_tokens=first.max_tokens, do_sample=sample,
+                temperature=first.temperature if sample else None, top_p=None, top_k=None,
+                eos_token_id=sorted(set(stop_ids)) or None, pad_token_id=self.tok.pad_token_id,
+            )
+        new = gen[:, enc["input_ids"].shape[1]:]
+        out = []
+        for row, text in zip(new, self.tok.batch_decode(new, skip_special_tokens=True), strict=True):
+            n_new = int((row != self.tok.pad_token_id).sum())
+            reason = "length" if n_new >= first.max_tokens else "stop"
+            for s in first.stop:
+                if s and s in text:
+                    text, reason = text.split(s, 1)[0], "stop"
+            out.append((text, reason, int(enc["input_ids"].shape[1]), n_new))
+        return out
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@dataclass
+class Faults:
+    """Random misbehaviour for testing clients; the counts say what actually happened."""
+
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    busy_rate: float = 0.0
+    seed: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {
+        "requests": 0, "ok": 0, "500": 0, "dropped": 0, "429": 0})
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def draw(self) -> str:
+        """'500', 'drop-before', 'drop-after', '429' or 'ok' for the next request."""
+        with self._lock:
+            self.counts["requests"] += 1
+            x = self._rng.random()
+            if x < self.fail_rate:
+                return "500"
+            x -= self.fail_rate
+            if x < self.drop_rate:
+                return "drop-before" if self._rng.random() < 0.5 else "drop-after"
+            x -= self.drop_rate
+            if x < self.busy_rate:
+                return "429"
+            return "ok"
+
+    def count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] += 1
+
+
+def make_handler(engine: Engine, faults: Faults, api_key: str | None) -> type:
+    """The request handler class bound to one engine."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "warmgate-serve"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return  # quiet: a test run makes thousands of requests
+
+        def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, message: str, kind: str = "invalid_request_error",
+                   headers: dict | None = None) -> None:
+            self._send(status, {"error": {"message": message, "type": kind, "code": status}},
+                       headers)
+
+        def _authorized(self) -> bool:
+            if api_key is None:
+                return True
+            if self.headers.get("Authorization", "") == f"Bearer {api_key}":
+                return True
+            self._error(401, "missing or wrong API key", "authentication_error")
+            return False
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.rstrip("/") == "/health":
+                self._send(200, {"status": "ok"})
+            elif self.path.rstrip("/") == "/v1/models":
+                if self._authorized():
+                    self._send(200, {"object": "list", "data": [
+                        {"id": m, "object": "model", "owned_by": "warmgate"} for m in engine.models
+                    ]})
+            elif self.path.rstrip("/") == "/stats":
+                self._send(200, dict(faults.counts))
+            else:
+                self._error(404, f"no route {self.path}")
+
+        def do_POST(self) -> None:  # noqa: N802
+            route = self.path.rstrip("/")
+            if route not in ("/v1/chat/completions", "/v1/completions"):
+                self._error(404, f"no route {self.path}")
+                return
+            try:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except (ValueError, json.JSONDecodeError):
+                self._error(400, "body is not JSON")
+                return
+            if not self._authorized():
+                return
+            fault = faults.draw()
+            if fault == "500":
+                faults.count("500")
+                self._error(500, "injected failure", "server_error")
+                return
+            if fault == "429":
+                faults.count("429")
+                self._error(429, "injected rate limit", "rate_limit_error", {"Retry-After": "0"})
+                return
+            if fault == "drop-before":
+                faults.count("dropped")
+                self._drop()
+                return
+            chat = route.endswith("chat/completions")
+            try:
+                req = self._request(body, chat)
+            except ValueError as e:
+                self._error(400, str(e))
+                return
+            try:
+                text, reason, n_prompt, n_new = engine.submit(req).result()
+            except Exception as e:  # the model failed: a real 500
+                self._error(500, f"generation failed: {type(e).__name__}: {e}", "server_error")
+                return
+            created = int(time.time())
+            if chat:
+                choice = {"index": 0, "message": {"role": "assistant", "content": text},
+                          "finish_reason": reason}
+                obj = "chat.completion"
+            else:
+                choice = {"index": 0, "text": text, "finish_reason": reason}
+                obj = "text_completion"
+            payload = {"id": f"cmpl-{uuid.uuid4().hex}", "object": obj, "created": created,
+                       "model": req.model, "choices": [choice],
+                       "usage": {"prompt_tokens": n_prompt, "completion_tokens": n_new,
+                                 "total_tokens": n_prompt + n_new}}
+            if fault == "drop-after":
+                # The work was done but the reply is cut off half-way: clients must retry.
+                faults.count("dropped")
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self._drop()
+                return
+            faults.count("ok")
+            self._send(200, payload)
+
+        def _drop(self) -> None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def _request(self, body: dict, chat: bool) -> Request:
+            model = body.get("model") or engine.served_name
+            if model not in engine.models:
+                raise ValueError(f"model {model!r} is not served; served: {engine.models}")
+            if chat:
+                messages = body.get("messages")
+                if not isinstance(messages, list) or not messages:
+                    raise ValueError("messages must be a non-empty list")
+                prompt = engine.chat_prompt(messages)
+            else:
+                prompt = body.get("prompt")
+                if isinstance(prompt, list) and len(prompt) == 1:
+                    prompt = prompt[0]
+                if not isinstance(prompt, str):
+                    raise ValueError("prompt must be one string")
+            n = engine.prompt_tokens(prompt)
+            max_tokens = int(body.get("max_tokens") or body.get("max_completion_tokens") or 16)
+            if n + max_tokens > engine.max_model_len:
+                raise ValueError(
+                    f"This model's maximum context length is {engine.max_model_len} tokens; "
+                    f"the prompt has {n} and max_tokens is {max_tokens}"
+                )
+            stop = body.get("stop") or ()
+            stop = (stop,) if isinstance(stop, str) else tuple(str(s) for s in stop)
+            seed = body.get("seed")
+            return Request(model, prompt, chat, max_tokens, stop,
+                           float(body.get("temperature") or 0.0),
+                           int(seed) if seed is not None else None)
+
+    return Handler
+
+
+def serve(engine: Engine, host: str, port: int, faults: Faults, api_key: str | None
+          ) -> ThreadingHTTPServer:
+    """Bind the server (port 0 picks a free one); the caller runs serve_forever."""
+    server = ThreadingHTTPServer((host, port), make_handler(engine, faults, api_key))
+    server.daemon_threads = True
+    return server
+
+
+def _parse_lora(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        name, sep, path = v.partition("=")
+        if not sep or not name or not path:
+            raise WarmgateError(f"--lora {v!r}: expected NAME=PATH")
+        if not (Path(path).expanduser() / "adapter_config.json").exists():
+            raise WarmgateError(f"--lora {v!r}: {path} is not a PEFT adapter folder "
+                                "(no adapter_config.json)")
+        out[name] = path
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, load the model, print the URL and serve until interrupted."""
+    p = argparse.ArgumentParser(prog="python -m warmgate.serve", description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="embedded", help="model folder, hub id or 'embedded'")
+    p.add_argument("--served-model-name", help="the name clients ask for (default: --model)")
+    p.add_argument("--lora", action="append", default=[], metavar="NAME=PATH",
+                   help="serve a PEFT adapter under NAME (repeatable)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    p.add_argument("--max-batch", type=int, default=1,
+                   help="requests generated together (1: each alone, outputs independent of load)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--max-model-len", type=int, help="longest prompt + reply in tokens")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--api-key-env", metavar="VAR",
+                   help="require 'Authorization: Bearer $VAR' (the key is read from VAR only)")
+    g = p.add_argument_group("fault injection (for testing clients)")
+    g.add_argument("--fail-rate", type=float, default=0.0, help="answer 500 at this rate")
+    g.add_argument("--drop-rate", type=float, default=0.0, help="drop the connection at this rate")
+    g.add_argument("--busy-rate", type=float, default=0.0, help="answer 429 at this rate")
+    g.add_argument("--fault-seed", type=int, default=0)
+    args = p.parse_args(argv)
+    try:
+        api_key = None
+        if args.api_key_env:
+            api_key = os.environ.get(args.api_key_env)
+            if not api_key:
+                raise WarmgateError(f"--api-key-env {args.api_key_env}: the variable is not set")
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        engine = Engine(args.model, args.served_model_name or args.model, _parse_lora(args.lora),
+                        args.max_batch, args.device, args.dtype, args.max_model_len)
+        faults = Faults(args.fail_rate, args.drop_rate, args.busy_rate, args.fault_seed)
+        server = serve(engine, args.host, args.port, faults, api_key)
+    except WarmgateError as e:
+        print(f"warmgate.serve: error: {e}", file=sys.stderr)
+        return 2
+    host, port = server.server_address[:2]
+    print(f"warmgate.serve: listening on http://{host}:{port}/v1 serving {engine.models}",
+          flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
