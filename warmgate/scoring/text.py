@@ -1,0 +1,164 @@
+"""Text helpers for the rule scorers: normalisation, clauses, whole-word mentions, negation.
+
+A reply is cut into clauses (at sentence ends, commas, semicolons, dashes, brackets and "but"),
+because negation and hedges govern a clause: in "Canberra, not Sydney" only Sydney is negated.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from dataclasses import dataclass
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = str.maketrans({c: " " for c in string.punctuation + "‘’“”«»…–—"})
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
+#: Common English words that are also very short answers (chemical symbols, letters): matched
+#: case-sensitively and never as the first word of a sentence ("So, ..." is not sodium's "So").
+_SHORT_WORDS = {
+    "a", "i", "am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it",
+    "me", "my", "no", "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we", "ye",
+}
+
+_CLAUSE_SPLIT = re.compile(r"[.!?;:,()\[\]\n]+|\s[-–—]+\s|—|\bbut\b|\bhowever\b|\bwhereas\b", re.I)
+
+#: Words before a mention, in its clause, that deny it ("not Sydney", "rather than Sydney").
+NEG_BEFORE = re.compile(
+    r"\b(not|never|no|nor|neither|isn't|wasn't|aren't|weren't|isnt|can't|cannot|don't|doesn't|"
+    r"didn't|won't|rather than|instead of|other than|unlike|than|mistaken(ly)?|confus\w*|"
+    r"myth\w*|misconception\w*|incorrect(ly)?|wrong(ly)?|false(ly)?|instead|mix(ed)? up)\b"
+)
+#: Attributions and concessions before a mention: someone else's belief, not the reply's claim.
+ATTRIB_BEFORE = re.compile(
+    r"\b((you|people|many|most|some|others|folks|lots of people|a lot of people)\s+(\w+\s+)?"
+    r"(think|thought|believe|believed|assume|assumed|guess|guessed|say|said|mentioned|suggest\w*|"
+    r"expect\w*|picture|imagine)|thinking of|commonly (believed|thought|assumed)|easy to think|"
+    r"understandable|while|although|though|even though|whereas|may seem|might seem|"
+    r"it's tempting|tempting to|often (mistaken|confused|thought)|popular belief|"
+    r"commonly mistaken)\b"
+)
+#: Words after a mention, in its clause, that deny it ("Sydney is not the capital").
+NEG_AFTER = re.compile(
+    r"^\W*(\w+\W+){0,4}?(is|was|are|were|'s)?\s*(not|n't|never|isn't|wasn't|aren't|actually not)\b"
+    r"|^\W*(\w+\W+){0,3}?(is|was|are|'s)\s+(a\s+)?(common\s+)?(myth|misconception|mistake|wrong|"
+    r"incorrect|false|a guess)\b"
+    r"|^\W*(\w+\W+){0,2}?(is|was)\s+(just\s+|only\s+)?(the\s+)?(largest|biggest|most populous|"
+    r"best[- ]known|a common (guess|answer|mistake))\b"
+)
+
+
+#: Phrases that look negative but neither deny nor hedge away what follows them.
+_BENIGN = re.compile(
+    r"\b(no doubt|no question|no wonder|not only|not just|not (100%|completely|entirely|totally|"
+    r"quite|absolutely) (sure|certain)|don't worry|do not worry|no worries|never fear|"
+    r"not to worry|no need to worry)\b"
+)
+
+
+def clean(text: str) -> str:
+    """Unicode NFKC, curly apostrophes made straight, control characters dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+
+
+def normalize(text: str) -> str:
+    """TriviaQA normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = clean(text).lower().translate(_PUNCT)
+    text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the clauses of `text`."""
+    spans, start = [], 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, cut at . ! ? and newlines (not at decimal points)."""
+    parts = re.split(r"(?<=[!?\n])|(?<=\.)(?!\d)", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of an answer in the reply, and whether the reply denies it there."""
+
+    start: int
+    end: int
+    negated: bool
+    clause: int
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str] | None:
+    """Whole-word pattern for an alias; short alphabetic aliases ("Au", "K") keep their case."""
+    words = normalize(alias).split()
+    if not words:
+        return None
+    if len(words) == 1 and len(words[0]) <= 2 and words[0].isalpha():
+        raw = re.sub(r"\W", "", clean(alias))
+        return re.compile(rf"(?<![\w'])({re.escape(raw)})(?![\w'])")
+    # Tolerate punctuation and articles between the words, as normalisation would.
+    sep = r"(?:[\W_]+(?:(?:a|an|the)[\W_]+)?)"
+    body = sep.join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![^\W_])({body})(?![^\W_])", re.I)
+
+
+def find_mentions(text: str, aliases: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+    """Character spans of every whole-word occurrence of any alias in `text` (already cleaned)."""
+    spans = []
+    for alias in aliases:
+        pat = _alias_pattern(alias)
+        if pat is None:
+            continue
+        short = normalize(alias) in _SHORT_WORDS
+        for m in pat.finditer(text):
+            if short and _sentence_initial(text, m.start()):
+                continue
+            spans.append((m.start(1), m.end(1)))
+    return _drop_nested(spans)
+
+
+def _sentence_initial(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?\n"
+
+
+def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans = sorted(set(spans), key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[tuple[int, int]] = []
+    for s in spans:
+        if out and s[0] < out[-1][1]:
+            continue
+        out.append(s)
+    return out
+
+
+def drop_overlapping(spans: list[tuple[int, int]], keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` minus those overlapping a span of `keep` (the longer answer owns the text)."""
+    return [s for s in spans if not any(s[0] < k[1] and k[0] < s[1] for k in keep)]
+
+
+def mentions(text: str, spans: list[tuple[int, int]]) -> list[Mention]:
+    """Attach negation (within the mention's clause) to each span."""
+    low = text.lower()
+    cl = clauses(low)
+    out = []
+    for s, e in spans:
+        idx = next((i for i, (a, b) in enumerate(cl) if a <= s < b), len(cl))
+        a, b = cl[idx] if idx < len(cl) else (0, len(low))
+        before = _BENIGN.sub(" ", low[a:s])
+        words_before = " ".join(before.split()[-6:])
+        after = low[e:b]
+        negated = bool(
+            NEG_BEFORE.search(words_before) or ATTRIB_BEFORE.search(before) or NEG_AFTER.search(after)
+        )
+        out.append(Mention(s, e, negated, idx))
+    return out
