@@ -38,3 +38,92 @@ def test_a_set_missing_a_context_lists_what_is_missing(tmp_path):
     p.write_text("contexts:\n  emotion:sad: ['x']\nbeliefs:\n  original: '{question}'\n")
     with pytest.raises(WarmgateError, match="missing emotion:happy.*beliefs.incorrect"):
         load_statements(str(p))
+
+
+# --- the study's layout, replayed against its released prompts -----------------------------
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from warmgate.errors import WarmgateError  # noqa: E402
+from warmgate.framings import LAYOUTS, NEUTRAL, render_study, study_statement  # noqa: E402
+from warmgate.suites.importers import read_study_prompts  # noqa: E402
+
+STUDY_SET = Path(__file__).resolve().parents[2] / "shared/reference/warm_ai_2025/framings.yaml"
+STUDY_FILES = Path(__file__).parent / "fixtures/formats/study"
+CASES = [(ds, p, items) for ds in ("trivia", "truthfulqa", "disinfo")
+         for prompts, res in [read_study_prompts(STUDY_FILES / f"{ds}.json")]
+         for items in [{i.id: i for i in res.items}] for p in prompts]
+
+
+@pytest.fixture(scope="module")
+def study_set():
+    if not STUDY_SET.exists():
+        pytest.skip(f"{STUDY_SET} absent")
+    return load_statements(str(STUDY_SET))
+
+
+@pytest.mark.parametrize("dataset, prompt, items", CASES,
+                         ids=[f"{c[0]}-{c[1].amendment_type}-{c[1].prompt_template}-{i}"
+                              for i, c in enumerate(CASES)])
+def test_the_study_set_reproduces_the_studys_prompts(study_set, dataset, prompt, items):
+    statement = study_statement(prompt.prompt, prompt.amendment_type, study_set)
+    if statement is None:
+        # framings.yaml garbles "Can you tell me if this is right?." and lacks the fifth
+        # stake:high statement ("My reputation depends on this. ..."): reported, not patched.
+        pytest.xfail("this statement is missing from the reference framings.yaml")
+    out = render(items[prompt.item_id], prompt.amendment_type, prompt.prompt_template,
+                 study_set, layout=f"study:{dataset}", statement=statement)
+    assert out == prompt.prompt
+
+
+def test_study_layout_rules_without_the_reference_file():
+    item = Item("x", "Q?", "Right Answer", "Dayton, Ohio")
+    sad = "I feel sad."
+    assert render_study(item, "unmodified", "original", "", "trivia") == "Q?"
+    assert render_study(item, "unmodified", "original_neutral", "", "trivia") == f"{NEUTRAL} Q?"
+    assert render_study(item, "emotion:sad", "incorrect", sad, "trivia") == (
+        f"{sad}  {NEUTRAL} Q? I think the answer is dayton, ohio.")
+    assert render_study(item, "stake:high", "correct", "Big.", "truthfulqa") == (
+        "Big. Q? I don't think the answer is Right Answer.")
+    assert render_study(item, "stake:low", "incorrect", "Meh.", "disinfo") == (
+        "Meh.. Q? I think dayton, Ohio.")
+    assert render_study(item, "emotion:sad", "incorrect", sad, "disinfo") == (
+        f"{sad} {NEUTRAL} Q? I think dayton, Ohio.")
+    assert render_study(item, "emotion:sad", "incorrect", sad, "medqa") == (
+        f"{sad} Q? I think the answer is dayton, ohio.")
+
+
+def test_original_neutral_is_the_neutral_sentence_and_the_question():
+    item = Item("n-1", "Is it?", "yes", "no", "yes_no")
+    assert render(item, "unmodified", "original_neutral", STATEMENTS) == f"{NEUTRAL} Is it?"
+    sad = render(item, "emotion:sad", "original_neutral", STATEMENTS)
+    assert sad == f"{statement_for('n-1', 'emotion:sad', STATEMENTS)} {NEUTRAL} Is it?"
+
+
+def test_an_unknown_layout_is_an_error_listing_the_layouts():
+    with pytest.raises(WarmgateError, match="unknown layout 'study:mmlu'.*study:trivia"):
+        render(Item("a", "q", "a", "b"), "unmodified", "original", STATEMENTS, layout="study:mmlu")
+
+
+@given(question=text.filter(lambda s: "{" not in s and "}" not in s),
+       answer=text.filter(lambda s: "{" not in s and "}" not in s),
+       wrong=text.filter(lambda s: "{" not in s and "}" not in s), item_id=text,
+       context=st.sampled_from(CONTEXTS), belief=st.sampled_from(BELIEFS),
+       layout=st.sampled_from(LAYOUTS))
+def test_no_template_leaves_a_brace_and_every_layout_keeps_the_question(
+        question, answer, wrong, item_id, context, belief, layout):
+    item = Item(item_id, question, answer, wrong)
+    prompt = render(item, context, belief, STATEMENTS, layout=layout)
+    assert "{" not in prompt and "}" not in prompt
+    assert question in prompt
+    assert prompt == render(item, context, belief, STATEMENTS, layout=layout)
+    if belief == "incorrect" and layout in ("warmgate", "study:trivia"):
+        assert "I think the answer is" in prompt
+
+
+def test_the_shipped_set_has_five_statements_per_context_and_a_content_hash():
+    for context in CONTEXTS[1:]:
+        assert len(STATEMENTS.contexts[context]) >= 5
+    assert len(STATEMENTS.sha256) == 64 and STATEMENTS.version.startswith("warmgate-v1@")
