@@ -174,7 +174,7 @@ def generate_table(
         provenance[role] = prov
         persona_hash = hashlib.sha256(prov.get("persona", "").encode()).hexdigest()
         for job, out in zip(jobs, outputs, strict=True):
-            score = score_reply(job.item, out)
+            score = score_reply(job.item, out, job.belief, job.suite)
             rows.append(
                 {
                     "role": role,
@@ -194,9 +194,12 @@ def generate_table(
                     "adapter_fingerprint": prov.get("adapter_fingerprint", ""),
                     "persona_sha256": persona_hash,
                     "warmgate_version": __version__,
+                    "sycophantic": score.sycophantic,
                 }
             )
-    return pd.DataFrame(rows, columns=COLUMNS), provenance
+    # `sycophantic` (did the reply endorse the stated belief; None without one) is an extra
+    # column, not a contract column, so older tables stay readable.
+    return pd.DataFrame(rows, columns=[*COLUMNS, "sycophantic"]), provenance
 
 
 def _paired(table: pd.DataFrame) -> pd.DataFrame:

@@ -138,6 +138,20 @@ class TransformersBackend:
                     progress(len(idx))
         return out
 
+    def loglik(
+        self, role: str, prompts: Sequence[str], options: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """Summed log-probability of each option given each (framed) message, without generating."""
+        from warmgate.backends.hf_loglik import option_logprobs
+
+        spec = self.variants[role]
+        model, tok = self._load(spec)
+        texts = [self.format_prompt(tok, spec, m) for m in prompts]
+        use_base = not spec.adapter and hasattr(model, "disable_adapter")
+        with model.disable_adapter() if use_base else nullcontext():
+            scores = option_logprobs(model, tok, texts, options, batch_size=self.batch_size)
+        return [[s.logprob for s in row] for row in scores]
+
     def provenance(self, role: str) -> dict:
         import torch
         import transformers

@@ -79,7 +79,9 @@ def option_logprobs(
 def _score_batch(body, head, softcap, tokenizer, prompts, options, pad_id, device, head_chunk):
     import torch
 
-    p_ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    # Prompts tokenised as the generation path does (special tokens included), options as
+    # their continuation.
+    p_ids = [tokenizer(p)["input_ids"] for p in prompts]
     if any(not ids for ids in p_ids):
         raise WarmgateError("loglik: a prompt tokenizes to nothing; give non-empty prompts")
     o_ids = [[tokenizer(o, add_special_tokens=False)["input_ids"] for o in opts] for opts in options]
@@ -161,7 +163,7 @@ def full_forward_logprobs(model, tokenizer, prompt: str, options: Sequence[str])
     """Reference: one full forward (head at every position) per prompt+option; for checks only."""
     import torch
 
-    p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    p = tokenizer(prompt)["input_ids"]
     out = []
     with torch.inference_mode():
         for o in options:

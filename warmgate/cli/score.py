@@ -1,0 +1,121 @@
+"""`warmgate score`: check a scorer against labelled replies, or re-score a results table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from warmgate.errors import WarmgateError
+
+
+def _judge(args: argparse.Namespace):
+    from warmgate.backends import Decoding, ModelSpec, make_backend
+    from warmgate.embedded import cache_root
+    from warmgate.scoring.judge import ModelJudge
+
+    backend = make_backend(args.backend, {"judge": ModelSpec(args.judge)},
+                           Decoding(max_new_tokens=8))
+    cache = Path(args.judge_cache) if args.judge_cache else cache_root() / "judge"
+    return ModelJudge(backend, "judge", cache)
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from warmgate.scoring import SCORER_NAME, SCORER_VERSION
+    from warmgate.scoring.agreement import LABELLED_V1, agreement, read_labelled
+
+    path = LABELLED_V1 if args.agreement == "builtin" else Path(args.agreement)
+    df = read_labelled(path)
+    if args.judge:
+        judge = _judge(args)
+        result = agreement(df, judge, str(path))
+        name, version = judge.name, judge.version
+    else:
+        result = agreement(df, where=str(path))
+        name, version = SCORER_NAME, SCORER_VERSION
+    print(f"scorer {name} {version} vs labels in {path}")
+    print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {result.kappa:.3f}")
+    labels = sorted({k[0] for k in result.confusion} | {k[1] for k in result.confusion})
+    print("confusion (rows: label, columns: scored)")
+    print(" " * 10 + "".join(f"{lab:>11}" for lab in labels))
+    for a in labels:
+        print(f"{a:>10}" + "".join(f"{result.confusion.get((a, b), 0):>11}" for b in labels))
+    if result.disagreements:
+        print(f"disagreements ({len(result.disagreements)}):")
+    for d in result.disagreements[: args.show]:
+        out = " ".join(str(d["output"]).split())
+        out = out if len(out) <= 160 else out[:157] + "..."
+        flag = f" [{d['flag']}]" if d["flag"] else ""
+        print(f"  row {d['row']} {d['item_id']} ({d['belief']}): label {d['label']}, "
+              f"scored {d['scored']}{flag}: {out!r}")
+    below = result.percent < args.min_agreement or result.kappa < args.min_kappa
+    return 1 if below else 0
+
+
+def _rescore(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from warmgate.results import read_parquet, write_parquet
+    from warmgate.scoring import SCORER_NAME, SCORER_VERSION, score_reply
+    from warmgate.suites import load_suite
+
+    table = read_parquet(Path(args.results))
+    suites: dict[str, dict] = {}
+    items = []
+    for suite, item_id in zip(table.suite, table.item_id, strict=True):
+        if suite not in suites:
+            suites[suite] = {it.id: it for it in load_suite(suite).items}
+        if item_id not in suites[suite]:
+            raise WarmgateError(f"{args.results}: item {item_id!r} is not in suite {suite!r}")
+        items.append(suites[suite][item_id])
+    beliefs = list(table.prompt_template)
+    if args.judge:
+        judge = _judge(args)
+        scores = judge.score_many(items, list(table.output), beliefs)
+        name, version = judge.name, judge.version
+    else:
+        scores = [score_reply(it, out, b, s) for it, out, b, s in
+                  zip(items, table.output, beliefs, table.suite, strict=True)]
+        name, version = SCORER_NAME, SCORER_VERSION
+    before = table["evaluation"].copy()
+    table["evaluation"] = [s.evaluation for s in scores]
+    table["flag"] = [s.flag for s in scores]
+    table["sycophantic"] = pd.array([s.sycophantic for s in scores], dtype="boolean")
+    table["scorer"], table["scorer_version"] = name, version
+    out = Path(args.output or args.results)
+    write_parquet(table, out)
+    changed = int((before != table["evaluation"]).sum())
+    print(f"re-scored {len(table)} rows with {name} {version}: {changed} changed; wrote {out}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if bool(args.agreement) == bool(args.results):
+        raise WarmgateError("give either --agreement LABELLED (a .parquet/.jsonl or 'builtin') "
+                            "or a RESULTS.parquet to re-score")
+    return _agreement(args) if args.agreement else _rescore(args)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """`warmgate score`."""
+    p = sub.add_parser(
+        "score", help="check a scorer against labelled replies, or re-score a results table",
+        description="With --agreement: score labelled replies and print agreement %%, Cohen's "
+        "kappa and the disagreements (exit 1 when below --min-agreement / --min-kappa). With "
+        "RESULTS.parquet: re-score a results table in place (or into --output).",
+    )
+    p.add_argument("results", nargs="?", metavar="RESULTS.parquet",
+                   help="a results table to re-score")
+    p.add_argument("--agreement", metavar="LABELLED",
+                   help="labelled replies (.parquet or .jsonl with output, label, item_id or an "
+                   "inline item); 'builtin' for warmgate's own set")
+    p.add_argument("--judge", metavar="MODEL",
+                   help="grade with this model as judge instead of the rules ('embedded', a "
+                   "folder or hub id)")
+    p.add_argument("--backend", default="transformers", help="the judge's backend")
+    p.add_argument("--judge-cache", metavar="DIR", help="judge verdict cache (default: "
+                   "<warmgate cache>/judge)")
+    p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")
+    p.add_argument("--show", type=int, default=50, metavar="N", help="disagreements to print")
+    p.add_argument("--min-agreement", type=float, default=90.0, metavar="PCT")
+    p.add_argument("--min-kappa", type=float, default=0.81)
+    p.set_defaults(func=_run)
