@@ -39,7 +39,8 @@ _BACKEND = pytest.StashKey["object"]()
 _REPORTED = pytest.StashKey["str"]()
 _FAILED = pytest.StashKey["Exception"]()
 
-#: (option, [tool.warmgate] key, kind) for every plain config field.
+#: (option, [tool.warmgate] key, kind, metavar, help) for every config field but the
+#: backend_options table (set that in pyproject.toml, where secrets are refused).
 _FIELDS = [
     ("base", "base", str, "MODEL", "base model: a Hugging Face folder, hub id, or 'embedded'"),
     ("candidate", "candidate", str, "SPEC",
@@ -61,6 +62,9 @@ _FIELDS = [
     ("batch-size", "batch_size", int, "N", "generation batch size"),
     ("baselines", "baselines", str, "DIR", "baselines folder"),
     ("report", "report", str, "DIR", "report folder"),
+    ("cache", "cache", str, "DIR", "generation cache folder, or 'off'"),
+    ("liveness-probes", "liveness_probes", int, "N", "prompts on which the candidate must "
+     "differ from the base (0 = skip the check)"),
 ]
 
 
@@ -336,11 +340,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     shard = config.getoption("warmgate_shard")
     if shard:
-        items.append(ShardItem.from_parent(session, name=f"warmgate_shard[{shard}]"))
+        name = f"warmgate_shard[{shard}]"
+        items.append(ShardItem.from_parent(session, name=name, nodeid=f"warmgate::{name}"))
         return
     for suite, context, belief in cfg.cells():
         name = f"test_reliability[{suite}-{context}-{belief}]"
-        items.append(CellItem.from_parent(session, name=name, cell=(suite, context, belief)))
+        # "warmgate::" gives JUnit a classname and people a prefix to select with -k
+        items.append(CellItem.from_parent(session, name=name, nodeid=f"warmgate::{name}",
+                                          cell=(suite, context, belief)))
 
 
 def _final_result(config: pytest.Config):
