@@ -13,7 +13,7 @@ import sys
 from warmgate import __version__
 from warmgate.errors import WarmgateError
 
-COMMANDS = ["run", "baseline", "cache", "suites", "merge", "score"]
+COMMANDS = ["run", "baseline", "cache", "suites", "merge", "score", "warmth"]
 
 
 def build_parser() -> argparse.ArgumentParser:
