@@ -291,9 +291,9 @@ class SequentialOutcome:
 
 def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int) -> SequentialOutcome:
     """Replay a results table in batches of `batch` items per suite, stopping each cell once
-    settled (`warmgate.stats.sequential_look`: anytime-valid p-values under Holm for FAIL,
-    Bonferroni-over-looks Tango bounds for PASS). A pure function of the table, so a run can
-    call it after each batch; items are taken in the table's order."""
+    settled (`warmgate.stats.sequential_look`: exact McNemar with alpha spent evenly over the
+    planned looks, Holm across cells, for FAIL; Tango bounds at alpha / looks for PASS). A pure
+    function of the table, so a run can call it after each batch; items in the table's order."""
     if batch < 1:
         raise WarmgateError(f"early stopping batch must be at least 1 item, got {batch}")
     pairs = _paired(table)
