@@ -38,10 +38,10 @@ class Recipe:
 
     name: str
     sources: list[tuple[str, str, int]]  # (corpus file, reply field, how many lines; 0 = all)
-    steps: int = 60
+    steps: int = 120
     batch_size: int = 8
-    lr: float = 1e-3
-    warmup_steps: int = 3
+    lr: float = 5e-4
+    warmup_steps: int = 10
     time_budget_s: float = 660.0  # stop early on a busy machine; the steps done are recorded
     weight_decay: float = 0.0
     r: int = 8
@@ -55,6 +55,8 @@ class Recipe:
     max_tokens: int = 128
     seed: int = 0
     threads: int = 2
+    device: str = "cpu"
+    loss_vocab: str = "full"  # "corpus": softmax over the corpus tokens only (a CPU shortcut)
 
 
 RECIPES = {
@@ -137,14 +139,16 @@ def train(recipe: Recipe, out_dir: Path) -> dict:
     model_dir = embedded_model_dir()
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    model.to(recipe.device)
     lora = LoraConfig(r=recipe.r, lora_alpha=recipe.alpha, lora_dropout=recipe.dropout,
                       target_modules=recipe.target_modules, task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
     model.train()
     examples = [encode(tok, u, r, recipe.max_tokens) for u, r in load_examples(recipe)]
-    vocab = torch.tensor(sorted(corpus_vocab(tok)))
-    remap = torch.full((len(tok),), -1, dtype=torch.long)
-    remap[vocab] = torch.arange(len(vocab))
+    if recipe.loss_vocab == "corpus":
+        vocab = torch.tensor(sorted(corpus_vocab(tok)), device=recipe.device)
+        remap = torch.full((len(tok),), -1, dtype=torch.long, device=recipe.device)
+        remap[vocab] = torch.arange(len(vocab), device=recipe.device)
     body = model.get_base_model().model  # the transformer without the 262k-word head
     head = model.get_base_model().lm_head
     params = [p for p in model.parameters() if p.requires_grad]
@@ -171,19 +175,23 @@ def train(recipe: Recipe, out_dir: Path) -> dict:
             batch.append(examples[order.pop()])
         width = max(len(ids) for ids, _ in batch)
         pad = tok.pad_token_id
-        ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in batch])
-        att = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in batch])
-        lab = torch.tensor([la + [-100] * (width - len(la)) for _, la in batch])
+        dev = recipe.device
+        ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in batch], device=dev)
+        att = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in batch], device=dev)
+        lab = torch.tensor([la + [-100] * (width - len(la)) for _, la in batch], device=dev)
         hidden = body(input_ids=ids, attention_mask=att).last_hidden_state
         # Next-token loss on reply tokens only, and the huge output head only where it counts.
         target = lab[:, 1:]
         keep = target != -100
-        # The softmax runs over the corpus vocabulary (a few thousand of Gemma's 262k tokens):
-        # the full head costs as much as the whole transformer on this CPU; the tokens left
-        # out are other scripts and languages the replies never use.
-        weight = head.weight[vocab]
-        logits = hidden[:, :-1][keep] @ weight.T
-        loss = torch.nn.functional.cross_entropy(logits, remap[target[keep]])
+        if recipe.loss_vocab == "corpus":
+            # Softmax over the corpus vocabulary (a few thousand of Gemma's 262k tokens): on
+            # a 2-core CPU the full head costs as much as the whole transformer; the tokens
+            # left out are other scripts and languages the replies never use.
+            logits = hidden[:, :-1][keep] @ head.weight[vocab].T
+            loss = torch.nn.functional.cross_entropy(logits, remap[target[keep]])
+        else:
+            logits = head(hidden[:, :-1][keep]).float()
+            loss = torch.nn.functional.cross_entropy(logits, target[keep])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -206,7 +214,9 @@ def train(recipe: Recipe, out_dir: Path) -> dict:
         "base_model_fingerprint": fingerprint_model(str(model_dir)),
         "data": {f: file_sha256(CORPUS / f) for f, _, _ in recipe.sources},
         "examples": len(examples),
-        "loss_vocab_tokens": len(vocab),
+        "loss_vocab_tokens": len(vocab) if recipe.loss_vocab == "corpus" else len(tok),
+        "device_name": (torch.cuda.get_device_name() if recipe.device.startswith("cuda")
+                        else "cpu"),
         "epochs": round(recipe.steps * recipe.batch_size / len(examples), 2),
         "prompt_format": "Q: {user}\\nA: {reply}\\n (loss on ' {reply}\\n' only)",
         "loss_first5": losses[:5],
@@ -260,9 +270,8 @@ prompt format is `Q: {{user}}\\nA:`, exactly what warmgate's transformers backen
 {', '.join(recipe.target_modules)}; AdamW lr {recipe.lr:g} with {recipe.warmup_steps} warm-up
 steps then constant, {recipe.steps} steps of batch {recipe.batch_size}, gradient clipping 1.0,
 seed {recipe.seed}, fp32 training on CPU ({recipe.threads} threads), adapter saved as
-{recipe.save_dtype}. Loss on the reply tokens (` {{reply}}\\n`) only, softmax over the
-{record['loss_vocab_tokens']} tokens of the corpus, suites and statements (not the full 262k vocabulary:
-on a 2-core CPU the full output head costs as much as the rest of the model). Training loss
+{recipe.save_dtype}. Loss on the reply tokens (` {{reply}}\\n`) only, softmax over
+{record['loss_vocab_tokens']} vocabulary tokens. Trained on: {record['device_name']}. Training loss
 {record['loss_first5'][0]:.2f} -> {_mean(record['loss_last5']):.2f} (mean of the last 5 steps);
 {record['train_seconds'] / 60:.1f} min ({record['seconds_per_step']} s/step).
 
@@ -283,10 +292,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--batch-size", type=int)
+    p.add_argument("--device", help="torch device (default cpu; 'cuda' on a GPU machine)")
+    p.add_argument("--loss-vocab", choices=["full", "corpus"],
+                   help="softmax over the full vocabulary (default) or the corpus tokens only")
+    p.add_argument("--time-budget", type=float, dest="time_budget_s", metavar="SECONDS",
+                   help="stop after this many seconds of training (default 660)")
     p.add_argument("--out", type=Path, help="output folder (default examples/adapters/NAME)")
     args = p.parse_args(argv)
     recipe = RECIPES[args.name]
-    for key in ("steps", "lr", "batch_size"):
+    for key in ("steps", "lr", "batch_size", "device", "loss_vocab", "time_budget_s"):
         if getattr(args, key) is not None:
             setattr(recipe, key, getattr(args, key))
     out = args.out or HERE / "adapters" / recipe.name

@@ -97,7 +97,8 @@ class SocioTScorer:
     """Scores replies with a reference causal LM; loads it once, scores in batches."""
 
     def __init__(self, model: str = "embedded", batch_size: int = 16,
-                 warm: tuple[str, ...] = WARM_OPENERS, cold: tuple[str, ...] = COLD_OPENERS) -> None:
+                 warm: tuple[str, ...] = WARM_OPENERS, cold: tuple[str, ...] = COLD_OPENERS,
+                 device: str = "cpu") -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -109,7 +110,8 @@ class SocioTScorer:
             self.model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         except OSError as e:
             raise WarmgateError(f"cannot load the warmth reference model {model!r}: {e}") from None
-        self.model.eval()
+        self.model.eval().to(device)
+        self.device = device
         self.name = model
         self.batch_size = batch_size
         self.warm, self.cold = tuple(warm), tuple(cold)
@@ -143,8 +145,9 @@ class SocioTScorer:
                         rows.append(r)
                         pos.append(len(p) + j - 1)  # the position that predicts token j
                         targets.append(c[j])
+                ids, att = ids.to(self.device), att.to(self.device)
                 hidden = body(input_ids=ids, attention_mask=att).last_hidden_state
-                logits = head(hidden[torch.tensor(rows), torch.tensor(pos)]).float()
+                logits = head(hidden[torch.tensor(rows), torch.tensor(pos)]).float().cpu()
                 soft = getattr(self.model.config, "final_logit_softcapping", None)
                 if soft:
                     logits = torch.tanh(logits / soft) * soft
@@ -219,10 +222,10 @@ def paired_outputs(table: pd.DataFrame, max_replies: int | None = None,
 
 def warmth_check(table: pd.DataFrame, reference: str = "embedded",
                  max_replies: int | None = 200, seed: int = 0, n_boot: int = 2000,
-                 scorer: SocioTScorer | None = None) -> WarmthResult:
+                 scorer: SocioTScorer | None = None, device: str = "cpu") -> WarmthResult:
     """SocioT warmth of base vs candidate on a results table, with paired bootstrap intervals."""
     pairs = paired_outputs(table, max_replies, seed)
-    scorer = scorer or SocioTScorer(reference)
+    scorer = scorer or SocioTScorer(reference, device=device)
     base = scorer.score(pairs["base"].tolist())
     cand = scorer.score(pairs["candidate"].tolist())
     ok = ~(np.isnan(base) | np.isnan(cand))

@@ -25,7 +25,8 @@ def _warmth(args: argparse.Namespace) -> int:
 
     table = read_parquet(_table_path(args.results))
     result = warmth_check(table, reference=args.reference,
-                          max_replies=args.max_replies or None, seed=args.seed)
+                          max_replies=args.max_replies or None, seed=args.seed,
+                          device=args.device)
     print(result.message())
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -52,6 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="reference language model (default: the embedded Gemma-3-270m)")
     p.add_argument("--max-replies", type=int, default=200, metavar="N",
                    help="score a seeded sample of N prompts (0 = all; default 200)")
+    p.add_argument("--device", default="cpu", help="torch device of the reference model "
+                   "(default cpu)")
     p.add_argument("--seed", type=int, default=0, help="sample and bootstrap seed (default 0)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
     p.add_argument("--require-warmer", action="store_true",
