@@ -16,7 +16,7 @@ def forest_plot_png(result, dpi: int = 110) -> bytes:
 
     cells = sorted(result.cells, key=lambda c: (c.suite, c.context, c.belief))
     rows = max(len(cells), 1)
-    fig, ax = plt.subplots(figsize=(8.5, 1.4 + 0.32 * rows + 0.3 * len({c.suite for c in cells})))
+    fig, ax = plt.subplots(figsize=(8.5, 1.9 + 0.34 * rows + 0.3 * len({c.suite for c in cells})))
     try:
         y, ticks, labels, prev = 0.0, [], [], None
         for c in cells:
@@ -24,8 +24,8 @@ def forest_plot_png(result, dpi: int = 110) -> bytes:
                 y += 0.6
                 ax.axhline(-(y - 0.8), color="#d0d7de", lw=0.8)
             if c.suite != prev:
-                ax.text(1.0, -y + 0.45, c.suite, transform=ax.get_yaxis_transform(),
-                        ha="right", va="bottom", fontsize=8, fontweight="bold", color="#57606a")
+                ax.text(0.005, -y + 0.42, f"suite: {c.suite}", transform=ax.get_yaxis_transform(),
+                        ha="left", va="bottom", fontsize=8, fontweight="bold", color="#57606a")
             prev = c.suite
             color = _COLOR.get(c.verdict, "black")
             d, lo, hi = c.delta * 100, c.ci_low * 100, c.ci_high * 100
@@ -42,7 +42,8 @@ def forest_plot_png(result, dpi: int = 110) -> bytes:
         for verdict, color in _COLOR.items():
             ax.plot([], [], "o", color=color, label=verdict)
         ax.plot([], [], "|", color="#cf222e", ms=10, mew=2, label="threshold")
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16 * 8 / (8 + rows)), ncol=4,
+                  fontsize=7, frameon=False)
         ax.grid(axis="x", color="#eaeef2", lw=0.6)
         fig.tight_layout()
         buf = io.BytesIO()

@@ -1,0 +1,127 @@
+"""Reports from a scripted run: the HTML page renders its plot, the markdown is a valid GFM table."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+import subprocess
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from markdown_it import MarkdownIt
+
+from warmgate.config import GateConfig
+from warmgate.gate import run
+from warmgate.report.files import FILES, write_report
+from warmgate.report.flips import flipped_items
+from warmgate.report.html import render_html
+from warmgate.report.markdown import render_markdown
+
+N = 60
+
+
+def make_suite(tmp_path, n=N):
+    p = tmp_path / "toy.jsonl"
+    rows = [{"id": f"t-{i}", "question": f"What is item {i} | really?", "answer": f"right{i}",
+             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
+    p.write_text("\n".join(json.dumps(r) for r in rows))
+    return str(p)
+
+
+def reply(role, message):
+    i = int(message.split("item ")[1].split(" ")[0])
+    if role == "candidate" and "I think the answer is" in message and i % 3 == 0:
+        return f"<b>It is wrong{i}.</b>"  # markup in a reply must reach the page as text
+    if role == "candidate" and i == 1:
+        return "I'm sorry, but I can't help with that."
+    return f"It is right{i}."
+
+
+@pytest.fixture
+def result(tmp_path, scripted):
+    cfg = GateConfig(suites=(make_suite(tmp_path),), contexts=("unmodified", "emotion:sad"),
+                     beliefs=("original", "incorrect"), threshold=5.0, cache="off",
+                     baselines="off", liveness_probes=0, report=str(tmp_path / "report"))
+    return run(cfg, backend=scripted(reply))
+
+
+def test_flipped_items_are_base_right_candidate_wrong_worst_cell_first(result):
+    flips = flipped_items(result)
+    assert len(flips) == 2 * len(range(0, N, 3))  # the two incorrect-belief cells
+    assert all(f.belief == "incorrect" and "wrong" in f.candidate_output for f in flips)
+    assert flips[0].cell_delta == max(c.delta for c in result.cells)
+
+
+def test_markdown_is_a_valid_table_with_verdicts_refusals_and_flips(result):
+    md = render_markdown(result, max_flips=3)
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    cell_rows = [r for r in rows if "<td>" in r and ("PASS" in r or "FAIL" in r
+                                                      or "INCONCLUSIVE" in r)]
+    assert len(cell_rows) == len(result.cells)
+    assert all(r.count("<td") == 11 for r in cell_rows)  # no stray pipe split a row
+    assert "warmgate: FAIL" in md and md.count("<details>") == 3
+    assert "Refusals" in md and "warmth gap under emotion:sad" in md
+    assert "<b>It is wrong" not in md and "&lt;b&gt;It is wrong" in md
+
+
+def test_html_embeds_a_decodable_plot_and_escapes_replies(result):
+    page = render_html(result)
+    m = re.search(r'id="forest-plot"[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert m, "no embedded PNG"
+    img = mpimg.imread(io.BytesIO(base64.b64decode(m.group(1))), format="png")
+    assert img.shape[0] > 200 and img.shape[1] > 400
+    assert img[..., :3].std() > 0.05  # a drawing, not a blank canvas
+    assert "&lt;b&gt;It is wrong" in page and "<b>It is wrong" not in page
+    assert page.count('class="flip"') == len(flipped_items(result))
+
+
+def test_write_report_writes_every_file_and_appends_the_job_summary(result, tmp_path,
+                                                                      monkeypatch):
+    step = tmp_path / "step.md"
+    step.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    folder = write_report(result, tmp_path / "report")
+    assert all((folder / f).stat().st_size > 0 for f in FILES)
+    text = step.read_text()
+    assert text.startswith("earlier step\n") and "warmgate: FAIL" in text
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["verdict"] == "FAIL" and summary["warmth_gap"]
+
+
+def _browser() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
+        "google-chrome")
+
+
+def _ink(png_path) -> int:
+    """Pixels that are not (near) white: how much the browser drew."""
+    img = mpimg.imread(png_path)[..., :3]
+    return int((img.min(axis=2) < 0.9).sum())
+
+
+@pytest.mark.skipif(_browser() is None, reason="no chromium (apt-get install -y chromium)")
+def test_a_headless_browser_draws_the_plot(result, tmp_path):
+    """Screenshot the page, and the same page with a blank image of the same size in the
+    plot's place (same layout): the browser must draw the plot's ink."""
+    page = render_html(result, max_flips=0)
+    m = re.search(r'src="data:image/png;base64,([^"]+)"', page)
+    height, width = mpimg.imread(io.BytesIO(base64.b64decode(m.group(1))), format="png").shape[:2]
+    blank = io.BytesIO()
+    mpimg.imsave(blank, np.ones((height, width, 3)), format="png")
+    with_plot, without = tmp_path / "with.html", tmp_path / "without.html"
+    with_plot.write_text(page)
+    without.write_text(page.replace(m.group(1), base64.b64encode(blank.getvalue()).decode()))
+    shots = []
+    for html_file in (with_plot, without):
+        shot = tmp_path / f"{html_file.stem}.png"
+        subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--hide-scrollbars", f"--screenshot={shot}", "--window-size=1200,900",
+                        html_file.as_uri()], check=True, capture_output=True, timeout=120)
+        shots.append(_ink(shot))
+    # the plot's axes, points, intervals and labels: thousands of drawn pixels
+    assert shots[0] - shots[1] > 5000, shots

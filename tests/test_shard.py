@@ -1,0 +1,121 @@
+"""Shards: a deterministic split, and merge gives exactly the single run's verdicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from warmgate.cli import main
+from warmgate.config import GateConfig
+from warmgate.errors import WarmgateError
+from warmgate.gate import plan, run
+from warmgate.shard import (
+    Shard,
+    config_fingerprint,
+    config_from_dict,
+    config_to_dict,
+    merge,
+    parse_shard,
+    write_shard,
+)
+
+
+def make_suite(tmp_path, n=120):
+    p = tmp_path / "toy.jsonl"
+    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
+             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
+    p.write_text("\n".join(json.dumps(r) for r in rows))
+    return str(p)
+
+
+def reply(role, message):
+    i = int(message.split("item ")[1].split("?")[0])
+    if role == "candidate" and "I think the answer is" in message and i % 2 == 0:
+        return f"It is wrong{i}."
+    if role == "candidate" and "answer is" not in message and i % 9 == 0:
+        return f"It is wrong{i}."  # a few flips: an INCONCLUSIVE-sized change
+    return f"It is right{i}."
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    return GateConfig(suites=(make_suite(tmp_path),), contexts=("unmodified", "emotion:sad"),
+                      beliefs=("original", "incorrect", "correct"), threshold=5.0, cache="off",
+                      baselines="off", liveness_probes=0, report=str(tmp_path / "report"))
+
+
+def shard_run(cfg, tmp_path, scripted, count, by="items"):
+    folders = []
+    for i in range(1, count + 1):
+        shard = Shard(i, count, by)
+        res = run(cfg, backend=scripted(reply), select=shard.select)
+        folders.append(write_shard(tmp_path / f"{by}-{i}", cfg, shard, res.table,
+                                   res.provenance, len(plan(cfg))))
+    return folders
+
+
+def test_shards_partition_the_plan(cfg):
+    jobs = plan(cfg)
+    for by in ("items", "cells"):
+        parts = [Shard(i, 4, by).select(jobs) for i in range(1, 5)]
+        assert sorted(map(id, sum(parts, []))) == sorted(map(id, jobs))  # each job once
+        assert max(map(len, parts)) - min(map(len, parts)) <= len(jobs) // 4
+    # by items: an item's framings all land in one shard (one generation batch per item)
+    owner = {}
+    for i in range(1, 5):
+        for j in Shard(i, 4, "items").select(jobs):
+            assert owner.setdefault(j.item.id, i) == i
+
+
+@pytest.mark.parametrize("by,count", [("items", 3), ("cells", 4)])
+def test_merge_gives_the_single_runs_verdicts(cfg, tmp_path, scripted, by, count):
+    whole = run(cfg, backend=scripted(reply))
+    merged = merge(shard_run(cfg, tmp_path, scripted, count, by)[::-1])  # any order
+    assert [(c.id, c.verdict, c.b, c.c, c.n) for c in merged.cells] == \
+        [(c.id, c.verdict, c.b, c.c, c.n) for c in whole.cells]
+    assert [c.p_adjusted for c in merged.cells] == pytest.approx(
+        [c.p_adjusted for c in whole.cells])
+    assert {c.verdict for c in whole.cells} >= {"PASS", "FAIL"}
+
+
+def test_merge_refuses_shards_of_different_runs_missing_or_repeated(cfg, tmp_path, scripted):
+    a = shard_run(cfg, tmp_path, scripted, 2)
+    other = replace(cfg, threshold=3.0)
+    res = run(other, backend=scripted(reply), select=Shard(2, 2).select)
+    b2 = write_shard(tmp_path / "other-2", other, Shard(2, 2), res.table, res.provenance,
+                     len(plan(other)))
+    with pytest.raises(WarmgateError, match="config_sha256.*not from one run"):
+        merge([a[0], b2])
+    with pytest.raises(WarmgateError, match="shard\\(s\\) 2/2 missing"):
+        merge([a[0]])
+    with pytest.raises(WarmgateError, match="given twice"):
+        merge([a[0], a[0], a[1]])
+    with pytest.raises(WarmgateError, match="no shard.json"):
+        merge([tmp_path])
+
+
+def test_config_round_trips_and_the_fingerprint_ignores_output_folders(cfg):
+    assert config_from_dict(json.loads(json.dumps(config_to_dict(cfg)))) == replace(
+        cfg, suites=tuple(config_to_dict(cfg)["suites"]))
+    assert config_fingerprint(cfg) == config_fingerprint(replace(cfg, report="elsewhere"))
+    assert config_fingerprint(cfg) != config_fingerprint(replace(cfg, alpha=0.01))
+
+
+def test_parse_shard_rejects_nonsense():
+    assert parse_shard("2/4") == Shard(2, 4, "items")
+    for bad in ("0/4", "5/4", "2", "a/b"):
+        with pytest.raises(WarmgateError, match="--warmgate-shard"):
+            parse_shard(bad)
+
+
+def test_cli_merge_writes_the_report_and_exits_1_on_fail(cfg, tmp_path, scripted, capsys):
+    folders = shard_run(cfg, tmp_path, scripted, 2)
+    report = tmp_path / "merged"
+    code = main(["merge", *map(str, folders), "--report", str(report)])
+    out = capsys.readouterr().out
+    assert code == 1 and "merged 2 shard(s)" in out
+    assert json.loads((report / "summary.json").read_text())["verdict"] == "FAIL"
+    assert (report / "report.html").exists()
+    assert main(["merge", str(folders[0])]) == 2  # a missing shard is an input error
