@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -202,6 +202,14 @@ class Faults:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
 
+    def configure(self, fail_rate: float, drop_rate: float, busy_rate: float, seed: int) -> None:
+        """Change the rates at run time (`POST /faults`, with --fault-control) and reset counts."""
+        with self._lock:
+            self.fail_rate, self.drop_rate, self.busy_rate = fail_rate, drop_rate, busy_rate
+            self._rng = random.Random(seed)
+            for k in self.counts:
+                self.counts[k] = 0
+
     def draw(self) -> str:
         """'500', 'drop-before', 'drop-after', '429' or 'ok' for the next request."""
         with self._lock:
@@ -222,7 +230,8 @@ class Faults:
             self.counts[what] += 1
 
 
-def make_handler(engine: Engine, faults: Faults, api_key: str | None) -> type:
+def make_handler(engine: Engine, faults: Faults, api_key: str | None,
+                 fault_control: bool = False) -> type:
     """The request handler class bound to one engine."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -270,6 +279,13 @@ def make_handler(engine: Engine, faults: Faults, api_key: str | None) -> type:
 
         def do_POST(self) -> None:  # noqa: N802
             route = self.path.rstrip("/")
+            if route == "/faults" and fault_control:
+                length = int(self.headers.get("Content-Length", "0"))
+                b = json.loads(self.rfile.read(length) or b"{}")
+                faults.configure(float(b.get("fail_rate", 0)), float(b.get("drop_rate", 0)),
+                                 float(b.get("busy_rate", 0)), int(b.get("seed", 0)))
+                self._send(200, dict(faults.counts))
+                return
             if route not in ("/v1/chat/completions", "/v1/completions"):
                 self._error(404, f"no route {self.path}")
                 return
@@ -369,10 +385,11 @@ def make_handler(engine: Engine, faults: Faults, api_key: str | None) -> type:
     return Handler
 
 
-def serve(engine: Engine, host: str, port: int, faults: Faults, api_key: str | None
-          ) -> ThreadingHTTPServer:
+def serve(engine: Engine, host: str, port: int, faults: Faults, api_key: str | None,
+          fault_control: bool = False) -> ThreadingHTTPServer:
     """Bind the server (port 0 picks a free one); the caller runs serve_forever."""
-    server = ThreadingHTTPServer((host, port), make_handler(engine, faults, api_key))
+    server = ThreadingHTTPServer((host, port),
+                                 make_handler(engine, faults, api_key, fault_control))
     server.daemon_threads = True
     return server
 
@@ -412,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--drop-rate", type=float, default=0.0, help="drop the connection at this rate")
     g.add_argument("--busy-rate", type=float, default=0.0, help="answer 429 at this rate")
     g.add_argument("--fault-seed", type=int, default=0)
+    g.add_argument("--fault-control", action="store_true",
+                   help="accept POST /faults {fail_rate, drop_rate, busy_rate, seed} to change "
+                   "the rates while running (tests)")
     args = p.parse_args(argv)
     try:
         api_key = None
@@ -426,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = Engine(args.model, args.served_model_name or args.model, _parse_lora(args.lora),
                         args.max_batch, args.device, args.dtype, args.max_model_len)
         faults = Faults(args.fail_rate, args.drop_rate, args.busy_rate, args.fault_seed)
-        server = serve(engine, args.host, args.port, faults, api_key)
+        server = serve(engine, args.host, args.port, faults, api_key, args.fault_control)
     except WarmgateError as e:
         print(f"warmgate.serve: error: {e}", file=sys.stderr)
         return 2
@@ -440,6 +460,45 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
+
+
+@contextlib.contextmanager
+def running(args: Sequence[str], timeout: float = 300.0, env: dict | None = None
+            ) -> Iterator[str]:
+    """Start `python -m warmgate.serve ARGS` (add --port 0), yield its base URL, stop it after.
+
+    For tests and scripts: the server is a real separate process on 127.0.0.1.
+    """
+    import subprocess
+
+    cmd = [sys.executable, "-m", "warmgate.serve", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env)
+    lines: list[str] = []
+    url = None
+    try:
+        deadline = time.monotonic() + timeout
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "listening on " in line:
+                url = line.split("listening on ", 1)[1].split()[0]
+                break
+        if url is None:
+            raise WarmgateError("warmgate.serve did not start: " + "".join(lines[-20:]))
+        # Keep draining its output so that a chatty server never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 if __name__ == "__main__":

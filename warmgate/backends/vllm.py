@@ -1,0 +1,250 @@
+"""vLLM in-process backend: base and candidate in one engine, the candidate as a LoRA request.
+
+One `vllm.LLM` engine per distinct model. Roles that share a model share its engine: a role with
+an adapter is served with a `LoRARequest` (one integer id per adapter path, so several adapters
+can run in one engine), the base with none; a persona is only a system prompt. Engine settings
+come from `backend_options`: tensor_parallel_size, dtype, max_model_len, gpu_memory_utilization,
+enable_prefix_caching (on by default: every framing of an item repeats the same long prefix),
+max_loras, max_lora_rank (default: the largest adapter's `r`), enforce_eager, seed, and
+`engine_args` for anything else `vllm.LLM` takes. Needs the `vllm` extra and a GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.embedded import resolve_model
+from warmgate.errors import WarmgateError
+from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
+
+#: vLLM's accepted LoRA ranks; max_lora_rank is rounded up to one of these.
+_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)
+#: Prompts per engine call: large enough to fill the GPU, small enough for a live progress bar.
+_CHUNK = 1024
+
+
+def _import_vllm() -> Any:
+    try:
+        import vllm
+    except ImportError as e:
+        raise WarmgateError(
+            "backend 'vllm' needs vLLM, which is not installed (" + str(e) + "). Install the extra: "
+            "pip install 'warmgate[vllm]' (Linux with an NVIDIA GPU), or choose "
+            "backend = \"transformers\" or \"openai\""
+        ) from None
+    return vllm
+
+
+@dataclass(frozen=True)
+class VLLMOptions:
+    """`backend_options` of the vllm backend."""
+
+    tensor_parallel_size: int = 1
+    dtype: str = "auto"
+    max_model_len: int | None = None
+    gpu_memory_utilization: float = 0.9
+    enable_prefix_caching: bool = True
+    max_loras: int | None = None
+    max_lora_rank: int | None = None
+    enforce_eager: bool = False
+    seed: int = 0
+    engine_args: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_options(cls, options: dict) -> VLLMOptions:
+        """Validate the options table, naming the bad field."""
+        fields = cls.__dataclass_fields__
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise WarmgateError(f"backend_options: unknown option(s) {', '.join(unknown)} for the "
+                                f"vllm backend; known: {', '.join(fields)} (put other vllm.LLM "
+                                "arguments in engine_args)")
+        casts = {"tensor_parallel_size": int, "dtype": str, "max_model_len": int,
+                 "gpu_memory_utilization": float, "enable_prefix_caching": bool,
+                 "max_loras": int, "max_lora_rank": int, "enforce_eager": bool, "seed": int,
+                 "engine_args": dict}
+        kw = {}
+        for key, value in options.items():
+            try:
+                kw[key] = casts[key](value)
+            except (TypeError, ValueError):
+                raise WarmgateError(f"backend_options.{key} must be {casts[key].__name__}, "
+                                    f"got {value!r}") from None
+        opts = cls(**kw)
+        if opts.tensor_parallel_size < 1:
+            raise WarmgateError("backend_options.tensor_parallel_size must be >= 1")
+        if not 0 < opts.gpu_memory_utilization <= 1:
+            raise WarmgateError("backend_options.gpu_memory_utilization must be in (0, 1]")
+        return opts
+
+
+def adapter_rank(path: str) -> int:
+    """The LoRA rank `r` of a PEFT adapter folder, from its adapter_config.json."""
+    cfg_path = Path(path).expanduser() / "adapter_config.json"
+    try:
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WarmgateError(f"adapter folder not found or not a PEFT adapter (no "
+                            f"adapter_config.json): {path}") from None
+    except json.JSONDecodeError as e:
+        raise WarmgateError(f"{cfg_path}: invalid JSON ({e})") from None
+    ranks = [int(cfg.get("r", 8)), *(int(v) for v in (cfg.get("rank_pattern") or {}).values())]
+    return max(ranks)
+
+
+class VLLMBackend:
+    """Generation through vLLM engines, one per distinct model, adapters as LoRA requests."""
+
+    name = "vllm"
+
+    def __init__(self, variants: dict[str, ModelSpec], decoding: Decoding, **options: Any) -> None:
+        self.options = VLLMOptions.from_options(options)
+        self.vllm = _import_vllm()
+        self.variants = variants
+        self.decoding = decoding
+        self._engines: dict[str, Any] = {}
+        # Stable integer ids, in role order, so that several adapters coexist in one engine.
+        self._lora_ids: dict[str, int] = {}
+        for spec in variants.values():
+            if spec.adapter and spec.adapter not in self._lora_ids:
+                self._lora_ids[spec.adapter] = len(self._lora_ids) + 1
+
+    # -- engines -------------------------------------------------------------------------
+    def _adapters_of(self, model: str) -> list[str]:
+        return sorted({s.adapter for s in self.variants.values()
+                       if s.adapter and resolve_model(s.model) == model})
+
+    def engine_kwargs(self, model: str) -> dict[str, Any]:
+        """The keyword arguments `vllm.LLM` gets for this model (inspectable, for tests/logs)."""
+        o = self.options
+        kw: dict[str, Any] = {
+            "model": model,
+            "tensor_parallel_size": o.tensor_parallel_size,
+            "dtype": o.dtype,
+            "gpu_memory_utilization": o.gpu_memory_utilization,
+            "enable_prefix_caching": o.enable_prefix_caching,
+            "enforce_eager": o.enforce_eager,
+            "seed": o.seed,
+        }
+        if o.max_model_len:
+            kw["max_model_len"] = o.max_model_len
+        adapters = self._adapters_of(model)
+        if adapters:
+            rank = o.max_lora_rank or max(adapter_rank(a) for a in adapters)
+            kw["enable_lora"] = True
+            kw["max_loras"] = o.max_loras or len(adapters)
+            kw["max_lora_rank"] = next((r for r in _LORA_RANKS if r >= rank), rank)
+        kw.update(o.engine_args)
+        return kw
+
+    def _engine(self, model: str) -> Any:
+        if model not in self._engines:
+            # A second full model does not fit beside the first on most GPUs: free it first.
+            for old in list(self._engines):
+                del self._engines[old]
+            import gc
+
+            gc.collect()
+            try:
+                self._engines[model] = self.vllm.LLM(**self.engine_kwargs(model))
+            except (OSError, ValueError) as e:
+                raise WarmgateError(f"vLLM could not load {model!r}: {e}") from None
+        return self._engines[model]
+
+    def lora_request(self, spec: ModelSpec) -> Any:
+        """The candidate's LoRARequest (name, integer id, path); None for a role without adapter."""
+        if not spec.adapter:
+            return None
+        from vllm.lora.request import LoRARequest
+
+        lid = self._lora_ids[spec.adapter]
+        return LoRARequest(f"adapter{lid}", lid, str(Path(spec.adapter).expanduser()))
+
+    # -- prompts -------------------------------------------------------------------------
+    def prompt_ids(self, tokenizer: Any, spec: ModelSpec, message: str) -> list[int]:
+        """Token ids of the prompt, formatted as the transformers backend formats it."""
+        if getattr(tokenizer, "chat_template", None):
+            chat = [{"role": "system", "content": spec.persona}] if spec.persona else []
+            chat.append({"role": "user", "content": message})
+            # Tokenized here: the template already holds BOS, and vLLM would add another.
+            return list(tokenizer.apply_chat_template(chat, tokenize=True,
+                                                      add_generation_prompt=True))
+        prefix = f"{spec.persona}\n\n" if spec.persona else ""
+        return list(tokenizer(f"{prefix}Q: {message}\nA:").input_ids)
+
+    def sampling_params(self) -> Any:
+        d = self.decoding
+        kw: dict[str, Any] = {"temperature": d.temperature, "max_tokens": d.max_new_tokens}
+        if d.stop_at_newline:
+            kw["stop"] = ["\n"]
+        if d.temperature > 0:
+            kw["seed"] = d.seed
+        return self.vllm.SamplingParams(**kw)
+
+    # -- the protocol --------------------------------------------------------------------
+    def generate(self, role: str, messages: Sequence[str], progress: Progress | None = None
+                 ) -> list[str]:
+        """One reply per message, in order; vLLM schedules the batch itself."""
+        spec = self.variants[role]
+        llm = self._engine(resolve_model(spec.model))
+        tok = llm.get_tokenizer()
+        lora = self.lora_request(spec)
+        params = self.sampling_params()
+        limit = self.options.max_model_len
+        out: list[str] = []
+        for start in range(0, len(messages), _CHUNK):
+            chunk = messages[start:start + _CHUNK]
+            prompts = [{"prompt_token_ids": self.prompt_ids(tok, spec, m)} for m in chunk]
+            if limit:
+                for i, p in enumerate(prompts):
+                    if len(p["prompt_token_ids"]) + self.decoding.max_new_tokens > limit:
+                        raise WarmgateError(
+                            f"prompt {start + i} has {len(p['prompt_token_ids'])} tokens; with "
+                            f"max_new_tokens {self.decoding.max_new_tokens} it exceeds "
+                            f"backend_options.max_model_len = {limit}; raise it"
+                        )
+            try:
+                results = llm.generate(prompts, params, lora_request=lora, use_tqdm=False)
+            except ValueError as e:
+                raise WarmgateError(f"vLLM refused the batch: {e}") from None
+            if len(results) != len(prompts):
+                raise WarmgateError(f"vLLM returned {len(results)} replies for {len(prompts)}")
+            for r in results:
+                text = r.outputs[0].text
+                if self.decoding.stop_at_newline:
+                    text = text.split("\n", 1)[0]
+                out.append(text.strip())
+            if progress:
+                progress(len(chunk))
+        return out
+
+    def provenance(self, role: str) -> dict:
+        """Fingerprints of weights and adapter, vLLM version, engine settings, GPU."""
+        spec = self.variants[role]
+        model = resolve_model(spec.model)
+        try:
+            import torch
+
+            device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cuda"
+        except ImportError:
+            device = "cuda"
+        return {
+            "backend": self.name,
+            "backend_version": getattr(self.vllm, "__version__", "unknown"),
+            "model": spec.model,
+            "model_fingerprint": fingerprint_model(model),
+            "adapter": spec.adapter or "",
+            "adapter_fingerprint": fingerprint_adapter(spec.adapter) if spec.adapter else "",
+            "persona": spec.persona or "",
+            "dtype": self.options.dtype,
+            "device": device,
+            "options": asdict(self.options),
+            "decoding": self.decoding.to_dict(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
