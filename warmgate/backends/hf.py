@@ -47,6 +47,7 @@ class TransformersBackend:
         self._models: dict[str, object] = {}  # resolved model path -> loaded (Peft)model
         self._tokenizers: dict[str, object] = {}
         self._adapters: dict[str, set[str]] = {}
+        self._stops: dict[int, object] = {}  # id(tokenizer) -> tensor of stop token ids
 
     # -- loading -------------------------------------------------------------------------
     def _load(self, spec: ModelSpec):
@@ -93,14 +94,22 @@ class TransformersBackend:
         prefix = f"{spec.persona}\n\n" if spec.persona else ""
         return f"{prefix}Q: {message}\nA:"
 
-    def _stop_ids(self, tokenizer) -> list[int]:
-        ids = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
-        if self.decoding.stop_at_newline:
-            # Token ids whose text holds a newline: stopping on ids is far cheaper than
-            # transformers' stop_strings, which re-decodes the vocabulary on every call.
-            vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-            ids += [i for i, t in enumerate(vocab) if t and ("\n" in t or "Ċ" in t)]
-        return sorted(set(ids))
+    def _stop_ids(self, tokenizer):
+        """Token ids that end a reply (EOS, and every id whose text holds a newline), cached.
+
+        Stopping on ids is far cheaper than transformers' stop_strings, which re-decodes the
+        262k vocabulary on every call; the set is built once per tokenizer (about 0.3 s).
+        """
+        import torch
+
+        key = id(tokenizer)
+        if key not in self._stops:
+            ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set()
+            if self.decoding.stop_at_newline:
+                vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+                ids.update(i for i, t in enumerate(vocab) if t and ("\n" in t or "Ċ" in t))
+            self._stops[key] = torch.tensor(sorted(ids), dtype=torch.long)
+        return self._stops[key]
 
     # -- generation ----------------------------------------------------------------------
     def generate(
@@ -112,8 +121,10 @@ class TransformersBackend:
         model, tok = self._load(spec)
         prompts = [self.format_prompt(tok, spec, m) for m in messages]
         stop_ids = self._stop_ids(tok)
-        # Longest first: similar lengths share a batch and padding stays small.
-        order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+        # Tokenise once, without padding; sort by token count, longest first, so similar
+        # lengths share a batch and padding stays small (ties keep the given order).
+        encoded = tok(prompts)["input_ids"]
+        order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
         out: list[str] = [""] * len(prompts)
         # The base role of a model carrying an adapter runs with the adapter switched off.
         use_base = not spec.adapter and hasattr(model, "disable_adapter")
@@ -121,17 +132,13 @@ class TransformersBackend:
         with torch.inference_mode(), ctx:
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
-                enc = tok([prompts[i] for i in idx], return_tensors="pt", padding=True)
-                gen = model.generate(
-                    **enc,
-                    max_new_tokens=self.decoding.max_new_tokens,
-                    do_sample=False,
-                    eos_token_id=stop_ids,
-                    pad_token_id=tok.pad_token_id,
+                enc = tok.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
+                rows = greedy_decode(
+                    model, enc["input_ids"], enc["attention_mask"], stop_ids,
+                    self.decoding.max_new_tokens,
                 )
-                new = gen[:, enc["input_ids"].shape[1] :]
-                for i, text in zip(idx, tok.batch_decode(new, skip_special_tokens=True),
-                                   strict=True):
+                texts = tok.batch_decode(rows, skip_special_tokens=True)
+                for i, text in zip(idx, texts, strict=True):
                     out[i] = text.split("\n", 1)[0].strip() if self.decoding.stop_at_newline \
                         else text.strip()
                 if progress:
@@ -172,3 +179,43 @@ class TransformersBackend:
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
+
+
+def greedy_decode(model, input_ids, attention_mask, stop_ids, max_new_tokens: int) -> list[list[int]]:
+    """Greedy decoding with a KV cache where rows that emit a stop id leave the batch.
+
+    Same tokens as `model.generate(do_sample=False, eos_token_id=stop_ids)` (left padding,
+    positions from the attention mask), but a finished row costs nothing afterwards, and the
+    language-model head runs on the last position only. Each row's tokens include its stop id.
+    """
+    import torch
+
+    n = input_ids.shape[0]
+    mask = attention_mask
+    positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
+    result = model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
+                   use_cache=True, logits_to_keep=1)
+    cache = result.cache if hasattr(result, "cache") else result.past_key_values
+    tokens = torch.zeros((n, max_new_tokens), dtype=torch.long)
+    lengths = torch.full((n,), max_new_tokens, dtype=torch.long)
+    alive = torch.arange(n)  # original row of each row still in the batch
+    last_pos = positions[:, -1]
+    ones = torch.ones((n, 1), dtype=mask.dtype)
+    for step in range(max_new_tokens):
+        nxt = result.logits[:, -1].argmax(-1)
+        tokens[alive, step] = nxt
+        if step == max_new_tokens - 1:
+            break
+        done = torch.isin(nxt, stop_ids)
+        if done.any():
+            lengths[alive[done]] = step + 1
+            keep = (~done).nonzero().squeeze(1)
+            if keep.numel() == 0:
+                break
+            alive, nxt, mask, last_pos = alive[keep], nxt[keep], mask[keep], last_pos[keep]
+            cache.batch_select_indices(keep)
+        mask = torch.cat([mask, ones[: mask.shape[0]]], dim=1)
+        last_pos = last_pos + 1
+        result = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=last_pos[:, None],
+                       cache=cache, use_cache=True, logits_to_keep=1)
+    return [row[:k] for row, k in zip(tokens.tolist(), lengths.tolist(), strict=True)]
