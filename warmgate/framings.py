@@ -135,8 +135,8 @@ def render(item: Item, context: str, belief: str, statements: StatementSet,
 def _lower_to_first_period(text: str) -> str:
     """The study's casing of a stated answer: lower case up to the first full stop.
 
-    Seen in its prompts: "Dayton, Ohio" -> "dayton, ohio", "The U.S. Women's National
-    Gymnastics Team" -> "the u.S. Women's National Gymnastics Team".
+    For example "Cairns, Queensland" -> "cairns, queensland", and "St. Petersburg" ->
+    "st. Petersburg" (only up to the first full stop).
     """
     head, dot, tail = text.partition(".")
     return head.lower() + dot + tail
