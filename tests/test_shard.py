@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
@@ -113,9 +114,15 @@ def test_parse_shard_rejects_nonsense():
 def test_cli_merge_writes_the_report_and_exits_1_on_fail(cfg, tmp_path, scripted, capsys):
     folders = shard_run(cfg, tmp_path, scripted, 2)
     report = tmp_path / "merged"
-    code = main(["merge", *map(str, folders), "--report", str(report)])
+    code = main(["merge", *map(str, folders), "--report", str(report), "--junitxml",
+                 str(report / "junit.xml")])
     out = capsys.readouterr().out
     assert code == 1 and "merged 2 shard(s)" in out
+    cases = ET.parse(report / "junit.xml").getroot().iter("testcase")
+    props = {tc.get("name"): {p.get("name"): p.get("value") for p in tc.iter("property")}
+             for tc in cases}
+    assert len(props) == len(cfg.cells())
+    assert props["test_reliability[toy-unmodified-incorrect]"]["verdict"] == "FAIL"
     assert json.loads((report / "summary.json").read_text())["verdict"] == "FAIL"
     assert (report / "report.html").exists()
     assert main(["merge", str(folders[0])]) == 2  # a missing shard is an input error

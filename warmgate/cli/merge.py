@@ -17,8 +17,32 @@ def _merge(args: argparse.Namespace) -> int:
         result.config = replace(result.config, report=args.report)
     print_result(result)
     folder = write_report(result, Path(result.config.report))
+    if args.junitxml:
+        write_junit(result, Path(args.junitxml))
     print(f"merged {len(args.shards)} shard(s); report: {folder}")
     return 1 if result.failed else 0
+
+
+def write_junit(result, path: Path) -> Path:
+    """JUnit XML with one test case per cell, its figures as properties (like pytest's)."""
+    import xml.etree.ElementTree as ET
+
+    suite = ET.Element("testsuite", name="warmgate", tests=str(len(result.cells)),
+                       failures=str(len(result.failed)), errors="0", skipped="0")
+    for c in result.cells:
+        case = ET.SubElement(suite, "testcase", classname="warmgate",
+                             name=f"test_reliability[{c.id}]")
+        props = ET.SubElement(case, "properties")
+        for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
+                    "threshold_pp", "verdict"):
+            ET.SubElement(props, "property", name=key, value=str(getattr(c, key)))
+        if c.verdict == "FAIL":
+            ET.SubElement(case, "failure", message=c.message()).text = c.message()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tree = ET.ElementTree(ET.Element("testsuites"))
+    tree.getroot().append(suite)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,4 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "shard.json)")
     p.add_argument("--report", metavar="DIR",
                    help="report folder (default: the run's configured report folder)")
+    p.add_argument("--junitxml", metavar="PATH",
+                   help="also write JUnit XML: one test case per cell, its figures as properties")
     p.set_defaults(func=_merge)
