@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from warmgate.backends import WARM_PERSONA, Decoding, ModelSpec
+from warmgate.backends import BACKENDS, WARM_PERSONA, Decoding, ModelSpec
 from warmgate.config import DEFAULT_SUITES, GateConfig, load_pyproject, validate
 from warmgate.errors import WarmgateError
 from warmgate.framings import BELIEFS, CONTEXTS
@@ -35,7 +35,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--candidate-persona", metavar="TEXT", nargs="?", const="warm",
                    help="candidate = the base with a persona prompt in front; 'warm' (the "
                    "default when given without text) is warmgate's warm persona")
-    g.add_argument("--backend", choices=["transformers"], help="generation engine")
+    g.add_argument("--backend", choices=list(BACKENDS), help="generation engine; its settings "
+                   "come from backend_options in [tool.warmgate]")
     g = p.add_argument_group("what to ask")
     g.add_argument("--suites", type=_csv, metavar="A,B",
                    help=f"built-in suite names or .jsonl paths (default: {','.join(DEFAULT_SUITES)})")
