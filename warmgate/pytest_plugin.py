@@ -192,7 +192,10 @@ def pytest_configure(config: pytest.Config) -> None:
             parse_shard(shard, config.getoption("warmgate_shard_by"))
     except WarmgateError as e:
         raise pytest.UsageError(f"warmgate: {e}") from None
-    if _is_worker(config) and config.stash[_CONFIG] is not None:
+    cfg = config.stash[_CONFIG]
+    # a tensor-parallel engine needs every GPU in its one process: leave the devices alone
+    tp = int((getattr(cfg, "backend_options", None) or {}).get("tensor_parallel_size", 1) or 1)
+    if _is_worker(config) and cfg is not None and tp == 1:
         gpu = worker_gpu(config.workerinput["workerid"], os.environ)
         if gpu is not None:
             os.environ["CUDA_VISIBLE_DEVICES"] = gpu
