@@ -268,7 +268,8 @@ def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
     """
     pairs = _paired(table)
     keys = config.cells()
-    counts = [_counts(_select(pairs, *key)) for key in keys]
+    groups = {k: g for k, g in pairs.groupby(["suite", "amendment_type", "prompt_template"])}
+    counts = [_counts(groups.get(key, pairs.iloc[:0])) for key in keys]
     pvalues = [mcnemar(k[1], k[2], alternative="greater").pvalue for k in counts]
     adjusted = holm(pvalues)
     return [_make_cell(config, key, cnt, p, p_adj, None, len(keys))
