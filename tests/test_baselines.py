@@ -235,3 +235,29 @@ def test_the_probe_replies_are_reused_by_the_full_run(cfg, scripted):
     backend = Provenanced(scripted, cfg)
     run(cfg, backend=backend)
     assert len(backend.calls) == len(set(backend.calls)) == 2 * 160
+
+
+@pytest.mark.model
+@pytest.mark.xdist_group("model")
+def test_on_the_real_model_an_update_then_a_run_generates_only_the_candidate(tmp_path,
+                                                                              monkeypatch,
+                                                                              capsys):
+    monkeypatch.setenv("WARMGATE_GENERATION_CACHE", "off")  # really generate, both times
+    monkeypatch.chdir(tmp_path)
+    args = ["--suites", "factual", "--items", "3", "--contexts", "unmodified,emotion:sad",
+            "--beliefs", "original,incorrect", "--no-progress"]
+    assert main(["baseline", "update", *args, "--approved-by", "ana", "--reason", "e2e"]) == 0
+    assert "baseline embedded-gemma-3-270m/v0001 written" in capsys.readouterr().out
+    stored = baselines.latest(GateConfig())
+    assert stored.manifest["provenance"]["model_fingerprint"].startswith("sha256:")
+    cfg = GateConfig(suites=("factual",), items=3, contexts=("unmodified", "emotion:sad"),
+                     beliefs=("original", "incorrect"))
+    result = run(cfg)
+    assert result.provenance["baseline"] == {
+        "label": "embedded-gemma-3-270m/v0001", "path": str(stored.path), "version": 1,
+        "reused_rows": 12, "generated_rows": 0}
+    base = result.table[result.table.role == "base"].sort_values(["item_id", "amendment_type",
+                                                                  "prompt_template"])
+    kept = stored.table().sort_values(["item_id", "amendment_type", "prompt_template"])
+    assert base.output.tolist() == kept.output.tolist()
+    assert main(["baseline", "verify"]) == 0
