@@ -203,7 +203,7 @@ def test_http_and_transformers_give_the_same_replies(transformers_tiny: Factory,
         assert local == remote, role
 
 
-def test_unknown_backend_and_bad_options_are_clear_errors(tiny_model: Path) -> None:
+def test_unknown_backend_and_bad_options_are_clear_errors() -> None:
     from warmgate.errors import WarmgateError
 
     with pytest.raises(WarmgateError, match="available: transformers, openai, vllm"):
@@ -215,3 +215,16 @@ def test_unknown_backend_and_bad_options_are_clear_errors(tiny_model: Path) -> N
     with pytest.raises(WarmgateError, match="endpoint must be one of"):
         make_backend("openai", _roles("x"), Decoding(), {"endpoint": "embeddings"})
 
+
+
+def test_backend_options_from_config_refuse_secrets() -> None:
+    from warmgate.config import from_mapping
+    from warmgate.errors import WarmgateError
+
+    cfg = from_mapping({"backend": "openai", "backend_options": {"base_url": "http://h:1/v1",
+                                                                  "api_key_env": "K"}})
+    assert cfg.backend_options == {"base_url": "http://h:1/v1", "api_key_env": "K"}
+    with pytest.raises(WarmgateError, match=r"\[tool.warmgate\]: backend_options.api_key looks"):
+        from_mapping({"backend_options": {"api_key": "sk-1"}})
+    with pytest.raises(WarmgateError, match="backend_options must be a table"):
+        from_mapping({"backend_options": "http://h:1/v1"})

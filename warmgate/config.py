@@ -11,6 +11,8 @@ Example:
     threshold = 5.0                        # pp, default for every cell
     thresholds = { "emotion:sad" = 3.0, "incorrect" = 4.0, "emotion:sad/incorrect" = 2.0 }
     alpha = 0.05
+    backend = "openai"                     # transformers (default), vllm, openai
+    backend_options = { base_url = "http://127.0.0.1:8000/v1", api_key_env = "MY_KEY_VAR" }
 """
 
 from __future__ import annotations
