@@ -125,3 +125,17 @@ def test_a_headless_browser_draws_the_plot(result, tmp_path):
         shots.append(_ink(shot))
     # the plot's axes, points, intervals and labels: thousands of drawn pixels
     assert shots[0] - shots[1] > 5000, shots
+
+
+def test_progress_is_quiet_in_ci_unless_asked(monkeypatch, capsys):
+    from warmgate.report.terminal import progress_bars
+
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.delenv("WARMGATE_PROGRESS", raising=False)
+    with progress_bars() as bars:
+        bars("candidate", 10)(10)
+    assert capsys.readouterr().err == ""
+    with progress_bars(True) as bars:  # --warmgate-progress
+        bars("candidate", 10)(10)
+    err = capsys.readouterr().err
+    assert "generating candidate" in err and "10/10" in err
