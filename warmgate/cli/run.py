@@ -35,8 +35,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--candidate-persona", metavar="TEXT", nargs="?", const="warm",
                    help="candidate = the base with a persona prompt in front; 'warm' (the "
                    "default when given without text) is warmgate's warm persona")
-    g.add_argument("--backend", choices=list(BACKENDS), help="generation engine; its settings "
-                   "come from backend_options in [tool.warmgate]")
+    g.add_argument("--backend", help=f"generation engine: {', '.join(BACKENDS)} or "
+                   "package.module:factory; its settings come from backend_options in "
+                   "[tool.warmgate]")
     g = p.add_argument_group("what to ask")
     g.add_argument("--suites", type=_csv, metavar="A,B",
                    help=f"built-in suite names or .jsonl paths (default: {','.join(DEFAULT_SUITES)})")
