@@ -65,6 +65,9 @@ def test_markdown_is_a_valid_table_with_verdicts_refusals_and_flips(result):
     assert len(cell_rows) == len(result.cells)
     assert all(r.count("<td") == 11 for r in cell_rows)  # no stray pipe split a row
     assert "warmgate: FAIL" in md and md.count("<details>") == 3
+    # the shown flips come from both regressed cells, not three from one
+    shown = re.findall(r"<summary><code>([^<]+)</code>", md)
+    assert set(shown) == {"toy-unmodified-incorrect", "toy-emotion:sad-incorrect"}
     assert "Refusals" in md and "warmth gap under emotion:sad" in md
     assert "<b>It is wrong" not in md and "&lt;b&gt;It is wrong" in md
 

@@ -67,3 +67,17 @@ def describe_models(result) -> tuple[str, str]:
     """Base and candidate as one line each."""
     cfg = result.config
     return cfg.base.describe(), cfg.candidate.describe()
+
+
+def worst_flips(result, limit: int) -> list[Flip]:
+    """Up to `limit` flips spread over the worst cells: round-robin, worst cell first."""
+    by_cell: dict[str, list[Flip]] = {}
+    for f in flipped_items(result):
+        by_cell.setdefault(f.cell_id, []).append(f)
+    queues = list(by_cell.values())  # already ordered worst cell first
+    out: list[Flip] = []
+    while len(out) < limit and any(queues):
+        for q in queues:
+            if q and len(out) < limit:
+                out.append(q.pop(0))
+    return out

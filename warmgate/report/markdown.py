@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import html
 
-from warmgate.report.flips import describe_models, flipped_items, gap_lines, refusal_cells
+from warmgate.report.flips import (
+    describe_models,
+    flipped_items,
+    gap_lines,
+    refusal_cells,
+    worst_flips,
+)
 
 _ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️"}
 
@@ -62,9 +68,9 @@ def render_markdown(result, max_flips: int = 10) -> str:
                   f"{c.refusals_candidate} |" for c in refusals]
     flips = flipped_items(result)
     if flips:
-        shown = flips[:max_flips]
+        shown = worst_flips(result, max_flips)
         lines += ["", f"### Flipped items: base right, candidate wrong ({len(shown)} of "
-                  f"{len(flips)}, worst cells first)", ""]
+                  f"{len(flips)}, from the worst cells)", ""]
         for f in shown:
             lines += [
                 "<details>",
