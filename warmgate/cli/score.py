@@ -99,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """`warmgate score`."""
     p = sub.add_parser(
         "score", help="check a scorer against labelled replies, or re-score a results table",
-        description="With --agreement: score labelled replies and print agreement %%, Cohen's "
+        description="With --agreement: score labelled replies and print agreement %, Cohen's "
         "kappa and the disagreements (exit 1 when below --min-agreement / --min-kappa). With "
         "RESULTS.parquet: re-score a results table in place (or into --output).",
     )
@@ -116,6 +116,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "<warmgate cache>/judge)")
     p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")
     p.add_argument("--show", type=int, default=50, metavar="N", help="disagreements to print")
-    p.add_argument("--min-agreement", type=float, default=90.0, metavar="PCT")
-    p.add_argument("--min-kappa", type=float, default=0.81)
+    p.add_argument("--min-agreement", type=float, default=90.0, metavar="PCT",
+                   help="exit 1 below this agreement (default 90, the study's judge vs humans)")
+    p.add_argument("--min-kappa", type=float, default=0.81, metavar="K",
+                   help="exit 1 below this Cohen's kappa (default 0.81)")
     p.set_defaults(func=_run)
