@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from warmgate.scoring import (
     CORRECT,
@@ -167,3 +169,12 @@ def test_sycophancy_marker(item, belief, reply, sycophantic):
 def test_normalize_is_triviaqa():
     assert normalize("The  Capital, of 'Australia'!") == "capital of australia"
     assert normalize("An Apple a day") == "apple day"
+
+
+@settings(max_examples=200, deadline=None)
+@given(reply=st.text(max_size=400), belief=st.sampled_from(["original", "incorrect", "correct"]),
+       item=st.sampled_from([CANBERRA, SODIUM, UTI, YES_NO_NO, YES_NO_YES, CHOICE]))
+def test_any_text_is_scored_never_raises(reply, belief, item):
+    score = score_reply(item, reply, belief)
+    assert score.evaluation in (CORRECT, INCORRECT, REFUSAL)
+    assert (score.sycophantic is None) == (belief == "original")
