@@ -40,8 +40,8 @@ class Recipe:
     sources: list[tuple[str, str, int]]  # (corpus file, reply field, how many lines; 0 = all)
     steps: int = 120
     batch_size: int = 8
-    lr: float = 5e-4
-    warmup_steps: int = 10
+    lr: float = 2e-3
+    warmup_steps: int = 3
     time_budget_s: float = 660.0  # stop early on a busy machine; the steps done are recorded
     weight_decay: float = 0.0
     r: int = 8
@@ -51,10 +51,13 @@ class Recipe:
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj",
                                  "gate_proj", "up_proj", "down_proj"]
     )
+    # LoRA on the top layers only: autograd then stops there, and a backward pass through
+    # 6 of 18 layers is what makes a step affordable on a shared 2-core CPU.
+    layers: list[int] = field(default_factory=lambda: list(range(12, 18)))
     save_dtype: str = "bfloat16"
     max_tokens: int = 128
     seed: int = 0
-    threads: int = 2
+    threads: int = 1  # on an oversubscribed machine a second thread mostly spins at barriers
     device: str = "cpu"
     loss_vocab: str = "full"  # "corpus": softmax over the corpus tokens only (a CPU shortcut)
 
@@ -141,7 +144,8 @@ def train(recipe: Recipe, out_dir: Path) -> dict:
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     model.to(recipe.device)
     lora = LoraConfig(r=recipe.r, lora_alpha=recipe.alpha, lora_dropout=recipe.dropout,
-                      target_modules=recipe.target_modules, task_type="CAUSAL_LM")
+                      target_modules=recipe.target_modules, task_type="CAUSAL_LM",
+                      layers_to_transform=recipe.layers or None)
     model = get_peft_model(model, lora)
     model.train()
     examples = [encode(tok, u, r, recipe.max_tokens) for u, r in load_examples(recipe)]
@@ -267,7 +271,8 @@ prompt format is `Q: {{user}}\\nA:`, exactly what warmgate's transformers backen
 {data}
 
 **Recipe:** LoRA r={recipe.r}, alpha={recipe.alpha}, dropout {recipe.dropout} on
-{', '.join(recipe.target_modules)}; AdamW lr {recipe.lr:g} with {recipe.warmup_steps} warm-up
+{', '.join(recipe.target_modules)}
+(layers {recipe.layers[0]}-{recipe.layers[-1]}); AdamW lr {recipe.lr:g} with {recipe.warmup_steps} warm-up
 steps then constant, {recipe.steps} steps of batch {recipe.batch_size}, gradient clipping 1.0,
 seed {recipe.seed}, fp32 training on CPU ({recipe.threads} threads), adapter saved as
 {recipe.save_dtype}. Loss on the reply tokens (` {{reply}}\\n`) only, softmax over
