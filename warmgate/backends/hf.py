@@ -117,6 +117,8 @@ class TransformersBackend:
     ) -> list[str]:
         import torch
 
+        if not messages:  # the tokenizer fails on an empty batch
+            return []
         spec = self.variants[role]
         model, tok = self._load(spec)
         prompts = [self.format_prompt(tok, spec, m) for m in messages]
