@@ -169,7 +169,7 @@ def train(recipe: Recipe, out_dir: Path) -> dict:
     losses, start = [], time.perf_counter()
     steps_done = 0
     for step in range(recipe.steps):
-        if time.perf_counter() - start > recipe.time_budget_s:
+        if recipe.time_budget_s > 0 and time.perf_counter() - start > recipe.time_budget_s:
             break
         batch = []
         for _ in range(recipe.batch_size):
@@ -274,20 +274,28 @@ prompt format is `Q: {{user}}\\nA:`, exactly what warmgate's transformers backen
 {', '.join(recipe.target_modules)}
 (layers {recipe.layers[0]}-{recipe.layers[-1]}); AdamW lr {recipe.lr:g} with {recipe.warmup_steps} warm-up
 steps then constant, {recipe.steps} steps of batch {recipe.batch_size}, gradient clipping 1.0,
-seed {recipe.seed}, fp32 training on CPU ({recipe.threads} threads), adapter saved as
+seed {recipe.seed}, fp32 training ({recipe.threads} CPU thread(s)), adapter saved as
 {recipe.save_dtype}. Loss on the reply tokens (` {{reply}}\\n`) only, softmax over
 {record['loss_vocab_tokens']} vocabulary tokens. Trained on: {record['device_name']}. Training loss
 {record['loss_first5'][0]:.2f} -> {_mean(record['loss_last5']):.2f} (mean of the last 5 steps);
 {record['train_seconds'] / 60:.1f} min ({record['seconds_per_step']} s/step).
 
-**Reproduce:** `nice -n 5 python examples/train_adapter.py {recipe.name}` (full record in
-`training.json`).
+**Reproduce:** `nice -n 5 python examples/train_adapter.py {recipe.name} --steps {recipe.steps}
+--lr {recipe.lr:g} --loss-vocab {recipe.loss_vocab} --time-budget 0` (full record with the loss curve in
+`training.json`; bit-for-bit equality needs the same torch build and thread count).
 
 **Use:** `warmgate run --candidate-adapter examples/adapters/{recipe.name} ...`
 The gate's verdicts and the warmth check on it are in the repository README
 ("Model organisms"). License of the adapter weights: the Gemma terms of the base model;
 the training data is CC0-1.0.
 """
+
+
+def rewrite_card(folder: Path) -> None:
+    """Regenerate an adapter's model card from its training.json (after a template change)."""
+    record = json.loads((folder / "training.json").read_text())
+    recipe = Recipe(**record["recipe"])
+    (folder / "README.md").write_text(model_card(recipe, record))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loss-vocab", choices=["full", "corpus"],
                    help="softmax over the full vocabulary (default) or the corpus tokens only")
     p.add_argument("--time-budget", type=float, dest="time_budget_s", metavar="SECONDS",
-                   help="stop after this many seconds of training (default 660)")
+                   help="stop after this many seconds of training (default 660; 0 = no limit)")
     p.add_argument("--out", type=Path, help="output folder (default examples/adapters/NAME)")
     args = p.parse_args(argv)
     recipe = RECIPES[args.name]
