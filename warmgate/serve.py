@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def running(args: Sequence[str], timeout: float = 300.0, env: dict | None = None
+def running(args: Sequence[str], timeout: float = 900.0, env: dict | None = None
             ) -> Iterator[str]:
     """Start `python -m warmgate.serve ARGS` (add --port 0), yield its base URL, stop it after.
 
