@@ -337,7 +337,7 @@ def reuse(b: Baseline, config: GateConfig, jobs: list[Job]) -> tuple[pd.DataFram
                 f"{job.context}/{job.belief} was asked with another prompt (the item or its "
                 f"framing changed); make a new baseline: {UPDATE_HINT}")
         if rescore:
-            score = score_reply(job.item, row["output"])
+            score = score_reply(job.item, row["output"], job.belief, job.suite)
             row.update(evaluation=score.evaluation, flag=score.flag, scorer=SCORER_NAME,
                        scorer_version=SCORER_VERSION)
         rows.append(row)
