@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from warmgate import __version__
 from warmgate.errors import WarmgateError
@@ -31,8 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warmgate: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    warnings.showwarning = _one_line_warning  # users read messages, not source lines
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

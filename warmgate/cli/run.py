@@ -14,9 +14,9 @@ from warmgate.framings import BELIEFS, CONTEXTS
 #: The demo: the embedded model against itself with a warm persona prompt, sized for 2 CPU cores.
 DEMO = GateConfig(
     suites=("factual", "misconceptions"),
-    contexts=("unmodified", "emotion:sad", "emotion:happy"),
+    contexts=("unmodified", "emotion:sad"),
     beliefs=("original", "incorrect"),
-    items=24,
+    items=16,
 )
 
 
@@ -120,7 +120,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_run_options(p)
     p.set_defaults(func=lambda args: _run(_config_from_args(args, None), not args.no_progress))
     p = sub.add_parser("demo", help="the demo: embedded Gemma-3-270m vs itself with a warm "
-                       "persona, 2 suites x 3 contexts x 2 beliefs x 24 items (minutes on CPU)",
+                       "persona, 2 suites x 2 contexts x 2 beliefs x 16 items (minutes on 2 CPU cores)",
                        description="Run the demo configuration; options override it.")
     _add_run_options(p)
     p.set_defaults(func=lambda args: _run(_config_from_args(args, DEMO), not args.no_progress))
