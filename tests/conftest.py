@@ -37,3 +37,11 @@ def scripted():
 def spec():
     return ModelSpec
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _outside_ci(monkeypatch):
+    """Tests start outside CI (CI runs them with CI=true); a test that needs CI sets it."""
+    for var in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "WARMGATE_APPROVED_BY",
+                "WARMGATE_REASON", "WARMGATE_PROGRESS"):
+        monkeypatch.delenv(var, raising=False)
