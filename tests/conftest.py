@@ -6,6 +6,12 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
+# pytester's in-process runs drop modules first imported inside them, and numpy/torch cannot be
+# imported twice per process: import the heavy stack here, before any in-process run.
+import torch  # noqa: F401,E402
+
+import warmgate.gate  # noqa: F401,E402
+import warmgate.report.files  # noqa: F401,E402
 from warmgate.backends import ModelSpec
 
 

@@ -168,13 +168,20 @@ def validate(cfg: GateConfig, where: str) -> None:
         raise WarmgateError(f"{where}: thresholds are increases in pp and must be >= 0")
 
 
-def load_pyproject(path: Path) -> GateConfig | None:
-    """The `[tool.warmgate]` table of a pyproject.toml, or None when it has none."""
+def read_table(path: Path) -> dict[str, Any] | None:
+    """The raw `[tool.warmgate]` table of a pyproject.toml; None when the file or table is absent."""
+    if not path.exists():
+        return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise WarmgateError(f"{path}: invalid TOML ({e})") from None
-    table = data.get("tool", {}).get("warmgate")
+    return data.get("tool", {}).get("warmgate")
+
+
+def load_pyproject(path: Path) -> GateConfig | None:
+    """The `[tool.warmgate]` table of a pyproject.toml, or None when it has none."""
+    table = read_table(path)
     if table is None:
         return None
     return from_mapping(table, f"{path} [tool.warmgate]", root=path.parent)

@@ -23,13 +23,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from warmgate.config import GateConfig, from_mapping
+from warmgate.config import GateConfig, from_mapping, read_table
 from warmgate.errors import WarmgateError
 
 _RESULT = pytest.StashKey["object"]()
@@ -120,13 +119,7 @@ def load_config(config: pytest.Config) -> GateConfig | None:
         return None
     root = Path(config.rootpath)
     path = root / "pyproject.toml"
-    table: dict[str, Any] | None = None
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise WarmgateError(f"{path}: invalid TOML ({e})") from None
-        table = data.get("tool", {}).get("warmgate")
+    table = read_table(path)
     if table is None:
         if config.getoption("warmgate_base") is None:
             return None
