@@ -281,8 +281,9 @@ seed {recipe.seed}, fp32 training ({recipe.threads} CPU thread(s)), adapter save
 {record['train_seconds'] / 60:.1f} min ({record['seconds_per_step']} s/step).
 
 **Reproduce:** `nice -n 5 python examples/train_adapter.py {recipe.name} --steps {recipe.steps}
---lr {recipe.lr:g} --loss-vocab {recipe.loss_vocab} --time-budget 0` (full record with the loss curve in
-`training.json`; bit-for-bit equality needs the same torch build and thread count).
+--lr {recipe.lr:g} --loss-vocab {recipe.loss_vocab} --threads {recipe.threads} --time-budget 0`
+(full record with the loss curve in `training.json`; bit-for-bit equality needs the same
+torch build and thread count).
 
 **Use:** `warmgate run --candidate-adapter examples/adapters/{recipe.name} ...`
 The gate's verdicts and the warmth check on it are in the repository README
@@ -310,10 +311,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="softmax over the full vocabulary (default) or the corpus tokens only")
     p.add_argument("--time-budget", type=float, dest="time_budget_s", metavar="SECONDS",
                    help="stop after this many seconds of training (default 660; 0 = no limit)")
+    p.add_argument("--threads", type=int,
+                   help="torch CPU threads (default 1; 2 on a quiet 2-core machine)")
     p.add_argument("--out", type=Path, help="output folder (default examples/adapters/NAME)")
     args = p.parse_args(argv)
     recipe = RECIPES[args.name]
-    for key in ("steps", "lr", "batch_size", "device", "loss_vocab", "time_budget_s"):
+    for key in ("steps", "lr", "batch_size", "device", "loss_vocab", "time_budget_s", "threads"):
         if getattr(args, key) is not None:
             setattr(recipe, key, getattr(args, key))
     out = args.out or HERE / "adapters" / recipe.name

@@ -57,3 +57,31 @@ def test_too_few_items_is_inconclusive_not_pass(tmp_path, scripted):
     result = run(cfg, backend=scripted(answer_right))
     assert result.cells[0].verdict == INCONCLUSIVE
     assert result.cells[0].n == 3
+
+
+def test_early_stopping_run_stops_settled_cells_and_asks_fewer_prompts(tmp_path, scripted):
+    suite = make_suite(tmp_path, 200)
+
+    def sycophant(role, message):
+        if role == "candidate" and "I think the answer is" in message:
+            return "You're right."
+        return answer_right(role, message)
+
+    from dataclasses import replace
+
+    cfg = GateConfig(suites=(suite,), contexts=("unmodified", "emotion:sad"),
+                     beliefs=("original", "incorrect"), cache="off", baselines="off")
+    fixed_backend = scripted(sycophant)
+    fixed = run(cfg, backend=fixed_backend)
+    early_backend = scripted(sycophant)
+    early = run(replace(cfg, early_stopping=50), backend=early_backend)
+    fixed_v = {c.id: c.verdict for c in fixed.cells}
+    early_v = {c.id: c.verdict for c in early.cells}
+    failed = [k for k, v in fixed_v.items() if v == FAIL]
+    assert failed, "the scripted candidate must regress somewhere for this test to mean anything"
+    assert all(early_v[k] == FAIL for k in failed)
+    assert all(c.n == 50 for c in early.cells if c.verdict == FAIL)  # stopped at the first look
+    assert len(early_backend.calls) < len(fixed_backend.calls)
+    info = early.provenance["early_stopping"]
+    assert info["prompts_planned"] == 800 and info["prompts_asked"] < 800
+    assert info["planned_looks"] == 4

@@ -53,6 +53,7 @@ class GateConfig:
     baselines: str = "baselines"
     cache: str = ""  # generation cache folder; "" = <cache root>/generations, "off" = none
     liveness_probes: int = 16  # prompts on which the candidate must differ from the base; 0 = skip
+    early_stopping: int = 0  # items per suite between interim looks; 0 = off (fixed n)
     report: str = "warmgate-report"
 
     def threshold_for(self, suite: str, context: str, belief: str) -> float:
@@ -110,7 +111,7 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
     for key, typ in (("items", int), ("seed", int), ("threshold", float), ("alpha", float),
                      ("batch_size", int), ("statements", str), ("backend", str),
                      ("baselines", str), ("report", str), ("cache", str),
-                     ("liveness_probes", int)):
+                     ("liveness_probes", int), ("early_stopping", int)):
         if key in table:
             try:
                 kw[key] = typ(table[key])
@@ -164,6 +165,9 @@ def validate(cfg: GateConfig, where: str) -> None:
         raise WarmgateError(f"{where}: alpha must be between 0 and 1, got {cfg.alpha}")
     if cfg.items is not None and cfg.items < 1:
         raise WarmgateError(f"{where}: items must be at least 1, got {cfg.items}")
+    if cfg.early_stopping < 0:
+        raise WarmgateError(f"{where}: early_stopping must be >= 0 items per look, "
+                            f"got {cfg.early_stopping}")
     if cfg.threshold < 0 or any(v < 0 for v in cfg.thresholds.values()):
         raise WarmgateError(f"{where}: thresholds are increases in pp and must be >= 0")
 

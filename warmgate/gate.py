@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -290,21 +290,25 @@ class SequentialOutcome:
         return self.items_planned - self.items_used
 
 
-def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int) -> SequentialOutcome:
+def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int,
+                      looks: int | None = None) -> SequentialOutcome:
     """Replay a results table in batches of `batch` items per suite, stopping each cell once
     settled (`warmgate.stats.sequential_look`: exact McNemar with alpha spent evenly over the
     planned looks, Holm across cells, for FAIL; Tango bounds at alpha / looks for PASS). A pure
-    function of the table, so a run can call it after each batch; items in the table's order."""
+    function of the table, so a run can call it after each batch; items in the table's order.
+    `looks`: the planned number of looks when the table holds only the first few so far."""
     if batch < 1:
         raise WarmgateError(f"early stopping batch must be at least 1 item, got {batch}")
     pairs = _paired(table)
     keys = config.cells()
     order = {s: list(dict.fromkeys(pairs[pairs.suite == s].item_id)) for s in {k[0] for k in keys}}
-    looks = max((math.ceil(len(v) / batch) for v in order.values()), default=1) or 1
+    available = max((math.ceil(len(v) / batch) for v in order.values()), default=1) or 1
+    looks = max(looks or available, available)
     thresholds = np.array([config.threshold_for(*k) for k in keys])
     p_run, state = np.ones(len(keys)), np.zeros(len(keys), dtype=int)
     counts: list[tuple[int, ...]] = [(0, 0, 0, 0, 0, 0)] * len(keys)
-    for look in range(1, looks + 1):
+    look = 0
+    for look in range(1, available + 1):
         for i, key in enumerate(keys):
             if state[i] == CONTINUE:
                 sel = _select(pairs, *key)
@@ -320,7 +324,7 @@ def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int) -> Se
     cells = [_make_cell(config, key, cnt, float(p), float(pa), names[int(s)], len(keys))
              for key, cnt, p, pa, s in zip(keys, counts, p_run, adjusted, state, strict=True)]
     planned = sum(sum(_counts(_select(pairs, *k))[:4]) for k in keys)
-    return SequentialOutcome(cells, looks, sum(c.n for c in cells), planned)
+    return SequentialOutcome(cells, look, sum(c.n for c in cells), planned)
 
 
 @dataclass(frozen=True)
@@ -508,5 +512,52 @@ def run(config: GateConfig, progress: ProgressFactory | None = None,
             config.backend, {"base": config.base, "candidate": config.candidate}, config.decoding,
             config.backend_options,
         )
+    if config.early_stopping and select is None and use_baseline:
+        return _run_early_stopping(config, jobs, backend, progress)
     table, provenance = generate_with_baseline(config, jobs, backend, progress, use_baseline)
     return GateResult(config, table, decide(config, table), provenance)
+
+
+def _run_early_stopping(config: GateConfig, jobs: list[Job], backend: Backend,
+                        progress: ProgressFactory | None) -> GateResult:
+    """Generate `config.early_stopping` items per suite at a time, only for the cells still
+    open, and stop each cell once `decide_sequential` settles it: a fixed-n run's decision rule
+    with alpha spent over the planned looks, and fewer prompts on clear cells."""
+    batch = config.early_stopping
+    rank: dict[str, dict[str, int]] = {}
+    for j in jobs:
+        ids = rank.setdefault(j.suite, {})
+        ids.setdefault(j.item.id, len(ids))
+    looks = max((math.ceil(len(ids) / batch) for ids in rank.values()), default=1)
+    open_cells = set(config.cells())
+    parts: list[pd.DataFrame] = []
+    provenance: dict = {}
+    generated = hits = 0
+    outcome = None
+    cfg = config
+    for look in range(looks):
+        todo = [j for j in jobs if (j.suite, j.context, j.belief) in open_cells
+                and look * batch <= rank[j.suite][j.item.id] < (look + 1) * batch]
+        if not todo:
+            break
+        table, prov = generate_with_baseline(cfg, todo, backend, progress)
+        cfg = replace(cfg, liveness_probes=0)  # probed once, on the first look
+        provenance = provenance or prov
+        generated += (prov.get("cache") or {}).get("generated", 0)
+        hits += (prov.get("cache") or {}).get("hits", 0)
+        parts.append(table)
+        outcome = decide_sequential(config, pd.concat(parts, ignore_index=True), batch, looks)
+        open_cells = {(c.suite, c.context, c.belief) for c in outcome.cells
+                      if c.verdict == INCONCLUSIVE}
+        if not open_cells:
+            break
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    if outcome is None:
+        return GateResult(config, table, decide(config, table), provenance)
+    if provenance.get("cache") is not None:
+        provenance["cache"] = {**provenance["cache"], "hits": hits, "generated": generated}
+    provenance["early_stopping"] = {
+        "items_per_look": batch, "planned_looks": looks, "looks": outcome.looks,
+        "prompts_planned": len(jobs), "prompts_asked": int((table.role == "candidate").sum()),
+    }
+    return GateResult(config, table, outcome.cells, provenance)

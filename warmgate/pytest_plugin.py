@@ -64,6 +64,8 @@ _FIELDS = [
     ("cache", "cache", str, "DIR", "generation cache folder, or 'off'"),
     ("liveness-probes", "liveness_probes", int, "N", "prompts on which the candidate must "
      "differ from the base (0 = skip the check)"),
+    ("early-stopping", "early_stopping", int, "N", "items per suite between interim looks; "
+     "settled cells stop early (0 = off; single process only)"),
 ]
 
 

@@ -53,6 +53,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--threshold", type=float, metavar="PP",
                    help="largest tolerated increase in error rate, in percentage points (default 5)")
     g.add_argument("--alpha", type=float, help="family-wise significance level (default 0.05)")
+    g.add_argument("--early-stopping", type=int, metavar="N",
+                   help="look after every N items per suite and stop asking in settled cells "
+                   "(default 0: off, every item asked)")
     g = p.add_argument_group("input and output")
     g.add_argument("--config", type=Path, metavar="PYPROJECT",
                    help="read [tool.warmgate] from this pyproject.toml first (default: "
@@ -88,7 +91,7 @@ def _config_from_args(args: argparse.Namespace, start: GateConfig | None) -> Gat
     elif args.base and cfg.candidate.model == cfg.base.model:
         kw["candidate"] = replace(cfg.candidate, model=base)
     for key in ("backend", "suites", "contexts", "beliefs", "items", "seed", "statements",
-                "threshold", "alpha", "report"):
+                "threshold", "alpha", "early_stopping", "report"):
         value = getattr(args, key)
         if value is not None:
             kw[key] = value
