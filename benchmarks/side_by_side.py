@@ -52,7 +52,7 @@ def commands(baseline: str) -> dict[str, list[str]]:
 
 SETS = {
     "gen": ["raw_gen", "lm_gen", "wg_both", "wg_cand"],
-    "mc": ["raw_mc", "lm_mc", "wg_ll"],
+    "mc": ["raw_mc", "lm_mc", "wg_ll", "wg_ll_both"],
     "scale": ["wg_cand_x1", "wg_cand_x2", "wg_cand_x4"],
 }
 
