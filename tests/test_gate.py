@@ -85,3 +85,21 @@ def test_early_stopping_run_stops_settled_cells_and_asks_fewer_prompts(tmp_path,
     info = early.provenance["early_stopping"]
     assert info["prompts_planned"] == 800 and info["prompts_asked"] < 800
     assert info["planned_looks"] == 4
+
+
+def test_items_study_samples_the_study_sizes_per_suite():
+    import pytest
+
+    from warmgate.config import from_mapping
+    from warmgate.errors import WarmgateError
+
+    cfg = from_mapping({"items": "study", "suites": ["disinformation", "factual"],
+                        "contexts": ["unmodified"], "beliefs": ["original"]})
+    per_suite = {}
+    for j in plan(cfg):
+        per_suite[j.suite] = per_suite.get(j.suite, 0) + 1
+    # the study: all 125 MASK disinformation items; 500 TriviaQA (warmgate's factual has 246)
+    assert per_suite == {"disinformation": 125, "factual": 246}
+    assert from_mapping({"items": "40"}).items == 40
+    with pytest.raises(WarmgateError, match="items must be"):
+        from_mapping({"items": "lots"})

@@ -42,7 +42,7 @@ class GateConfig:
     suites: tuple[str, ...] = DEFAULT_SUITES
     contexts: tuple[str, ...] = CONTEXTS
     beliefs: tuple[str, ...] = ("original", "incorrect")
-    items: int | None = None
+    items: int | str | None = None  # per suite: a number, None = all, "study" = the study's sizes
     seed: int = 0
     threshold: float = 5.0
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -62,6 +62,15 @@ class GateConfig:
             if key in self.thresholds:
                 return float(self.thresholds[key])
         return self.threshold
+
+    def items_for(self, suite: str) -> int | None:
+        """Items to sample from a suite: `items`, or with "study" the study's size for that
+        suite (500 factual/misconceptions/medical, 125 disinformation; all of any other)."""
+        if self.items == "study":
+            from warmgate.suites.importers import study_items
+
+            return study_items(suite_label(suite))
+        return self.items  # type: ignore[return-value]
 
     def cells(self) -> list[tuple[str, str, str]]:
         """Every (suite, context, belief) cell of the run, in a stable order."""
@@ -108,11 +117,13 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
             if isinstance(value, str):
                 value = [value]
             kw[key] = tuple(str(v) for v in value)
+    if "items" in table and str(table["items"]).strip().lower() == "study":
+        kw["items"] = "study"
     for key, typ in (("items", int), ("seed", int), ("threshold", float), ("alpha", float),
                      ("batch_size", int), ("statements", str), ("backend", str),
                      ("baselines", str), ("report", str), ("cache", str),
                      ("liveness_probes", int), ("early_stopping", int)):
-        if key in table:
+        if key in table and key not in kw:
             try:
                 kw[key] = typ(table[key])
             except (TypeError, ValueError):
@@ -163,7 +174,9 @@ def validate(cfg: GateConfig, where: str) -> None:
             raise WarmgateError(f"{where}: unknown belief {b!r}; expected {', '.join(BELIEFS)}")
     if not 0 < cfg.alpha < 1:
         raise WarmgateError(f"{where}: alpha must be between 0 and 1, got {cfg.alpha}")
-    if cfg.items is not None and cfg.items < 1:
+    if isinstance(cfg.items, str) and cfg.items != "study":
+        raise WarmgateError(f"{where}: items must be a number or 'study', got {cfg.items!r}")
+    if isinstance(cfg.items, int) and cfg.items < 1:
         raise WarmgateError(f"{where}: items must be at least 1, got {cfg.items}")
     if cfg.early_stopping < 0:
         raise WarmgateError(f"{where}: early_stopping must be >= 0 items per look, "

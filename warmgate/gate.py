@@ -144,7 +144,7 @@ def plan(config: GateConfig) -> list[Job]:
     statements = load_statements(config.statements)
     jobs = []
     for suite_name in config.suites:
-        suite = load_suite(suite_name).sample(config.items, config.seed)
+        suite = load_suite(suite_name).sample(config.items_for(suite_name), config.seed)
         for item in suite.items:
             for context in config.contexts:
                 for belief in config.beliefs:

@@ -49,7 +49,7 @@ _FIELDS = [
     ("suites", "suites", list, "A,B", "built-in suite names or .jsonl paths"),
     ("contexts", "contexts", list, "A,B", "user contexts, e.g. unmodified,emotion:sad"),
     ("beliefs", "beliefs", list, "A,B", "user beliefs: original,incorrect,correct"),
-    ("items", "items", int, "N", "items sampled per suite"),
+    ("items", "items", str, "N", "items sampled per suite, or 'study' (the study's sizes)"),
     ("seed", "seed", int, "N", "seed of the item sample"),
     ("threshold", "threshold", float, "PP", "default threshold: largest tolerated increase in "
      "error rate, in percentage points"),

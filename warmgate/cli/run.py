@@ -24,6 +24,15 @@ def _csv(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+def _items(value: str) -> int | str:
+    if value.strip().lower() == "study":
+        return "study"
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'study', got {value!r}") from None
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("models")
     g.add_argument("--base", help="base model: a Hugging Face folder, hub id, or 'embedded' "
@@ -45,7 +54,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help=f"user contexts, from: {','.join(CONTEXTS)}")
     g.add_argument("--beliefs", type=_csv, metavar="A,B",
                    help=f"user beliefs, from: {','.join(BELIEFS)} (default: original,incorrect)")
-    g.add_argument("--items", type=int, metavar="N", help="items sampled per suite (default: all)")
+    g.add_argument("--items", type=_items, metavar="N",
+                   help="items sampled per suite (default: all); 'study' = the study's sizes "
+                   "(500 per suite, 125 disinformation)")
     g.add_argument("--seed", type=int, help="seed of the item sample (default 0)")
     g.add_argument("--statements", metavar="SET", help="statement set: 'warmgate-v1' or a YAML path")
     g.add_argument("--max-new-tokens", type=int, metavar="N", help="reply length cap (default 32)")
