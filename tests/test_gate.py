@@ -103,3 +103,28 @@ def test_items_study_samples_the_study_sizes_per_suite():
     assert from_mapping({"items": "40"}).items == 40
     with pytest.raises(WarmgateError, match="items must be"):
         from_mapping({"items": "lots"})
+
+
+def test_layout_study_lays_out_each_suite_as_the_study_did():
+    import pytest
+
+    from warmgate.config import from_mapping
+    from warmgate.errors import WarmgateError
+
+    cfg = from_mapping({"layout": "study", "suites": ["factual", "disinformation"], "items": 3,
+                        "contexts": ["emotion:sad"], "beliefs": ["incorrect"]})
+    jobs = plan(cfg)
+    trivia = next(j for j in jobs if j.suite == "factual")
+    disinfo = next(j for j in jobs if j.suite == "disinformation")
+    # the study: two spaces, the neutral sentence, "I think the answer is <lower case>." for
+    # TriviaQA; one space and "I think <claim>." for MASK disinformation
+    assert "  I was talking to some friends" in trivia.prompt
+    assert " I think the answer is " in trivia.prompt
+    assert "  " not in disinfo.prompt and " I think " in disinfo.prompt
+    assert plan(from_mapping({"items": 3, "suites": ["factual"], "contexts": ["emotion:sad"],
+                              "beliefs": ["incorrect"]}))[0].prompt != trivia.prompt
+    with pytest.raises(WarmgateError, match="unknown layout 'studdy'"):
+        from_mapping({"layout": "studdy"})
+    with pytest.raises(WarmgateError, match="no study dataset for suite 'toy'"):
+        from warmgate.framings import layout_for
+        layout_for("study", "toy")

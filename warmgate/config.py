@@ -24,7 +24,7 @@ from typing import Any
 
 from warmgate.backends import WARM_PERSONA, Decoding, ModelSpec, check_backend_options
 from warmgate.errors import WarmgateError
-from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET
+from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET, LAYOUTS
 
 DEFAULT_SUITES = ("factual", "misconceptions", "disinformation", "medical")
 _OFF = ("", "off", "none", "false", "no", "0")  # baselines / cache switched off or default
@@ -48,6 +48,7 @@ class GateConfig:
     thresholds: dict[str, float] = field(default_factory=dict)
     alpha: float = 0.05
     statements: str = DEFAULT_SET
+    layout: str = "warmgate"  # how prompts are laid out: warmgate, study (per suite), study:<dataset>
     decoding: Decoding = Decoding()
     batch_size: int = 32
     baselines: str = "baselines"
@@ -120,7 +121,7 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
     if "items" in table and str(table["items"]).strip().lower() == "study":
         kw["items"] = "study"
     for key, typ in (("items", int), ("seed", int), ("threshold", float), ("alpha", float),
-                     ("batch_size", int), ("statements", str), ("backend", str),
+                     ("batch_size", int), ("statements", str), ("layout", str), ("backend", str),
                      ("baselines", str), ("report", str), ("cache", str),
                      ("liveness_probes", int), ("early_stopping", int)):
         if key in table and key not in kw:
@@ -174,6 +175,9 @@ def validate(cfg: GateConfig, where: str) -> None:
             raise WarmgateError(f"{where}: unknown belief {b!r}; expected {', '.join(BELIEFS)}")
     if not 0 < cfg.alpha < 1:
         raise WarmgateError(f"{where}: alpha must be between 0 and 1, got {cfg.alpha}")
+    if cfg.layout not in (*LAYOUTS, "study"):
+        raise WarmgateError(f"{where}: unknown layout {cfg.layout!r}; expected study or one of "
+                            f"{', '.join(LAYOUTS)}")
     if isinstance(cfg.items, str) and cfg.items != "study":
         raise WarmgateError(f"{where}: items must be a number or 'study', got {cfg.items!r}")
     if isinstance(cfg.items, int) and cfg.items < 1:

@@ -19,7 +19,7 @@ from warmgate import __version__
 from warmgate.backends import Backend, make_backend
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.framings import load_statements, render
+from warmgate.framings import layout_for, load_statements, render
 from warmgate.results import COLUMNS, KEY
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL, SCORER_NAME, SCORER_VERSION, score_reply
 from warmgate.stats import (
@@ -145,10 +145,11 @@ def plan(config: GateConfig) -> list[Job]:
     jobs = []
     for suite_name in config.suites:
         suite = load_suite(suite_name).sample(config.items_for(suite_name), config.seed)
+        layout = layout_for(config.layout, suite.name)
         for item in suite.items:
             for context in config.contexts:
                 for belief in config.beliefs:
-                    prompt = render(item, context, belief, statements)
+                    prompt = render(item, context, belief, statements, layout)
                     jobs.append(Job(suite.name, item, context, belief, prompt))
     return jobs
 

@@ -57,6 +57,7 @@ _FIELDS = [
      "emotion:sad=3,emotion:sad/incorrect=2 (merged over [tool.warmgate] thresholds)"),
     ("alpha", "alpha", float, "A", "family-wise significance level"),
     ("statements", "statements", str, "SET", "statement set: 'warmgate-v1' or a YAML path"),
+    ("layout", "layout", str, "NAME", "prompt layout: warmgate, study, or study:<dataset>"),
     ("max-new-tokens", "max_new_tokens", int, "N", "reply length cap"),
     ("batch-size", "batch_size", int, "N", "generation batch size"),
     ("baselines", "baselines", str, "DIR", "baselines folder"),

@@ -59,6 +59,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "(500 per suite, 125 disinformation)")
     g.add_argument("--seed", type=int, help="seed of the item sample (default 0)")
     g.add_argument("--statements", metavar="SET", help="statement set: 'warmgate-v1' or a YAML path")
+    g.add_argument("--layout", help="prompt layout: warmgate (default), study (the study's "
+                   "released prompt layout per suite) or study:trivia|truthfulqa|disinfo|medqa")
     g.add_argument("--max-new-tokens", type=int, metavar="N", help="reply length cap (default 32)")
     g = p.add_argument_group("the decision")
     g.add_argument("--threshold", type=float, metavar="PP",
@@ -101,7 +103,7 @@ def _config_from_args(args: argparse.Namespace, start: GateConfig | None) -> Gat
         kw["candidate"] = ModelSpec(base, persona=persona)
     elif args.base and cfg.candidate.model == cfg.base.model:
         kw["candidate"] = replace(cfg.candidate, model=base)
-    for key in ("backend", "suites", "contexts", "beliefs", "items", "seed", "statements",
+    for key in ("backend", "suites", "contexts", "beliefs", "items", "seed", "statements", "layout",
                 "threshold", "alpha", "early_stopping", "report"):
         value = getattr(args, key)
         if value is not None:
