@@ -7,6 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 from safetensors.torch import save_file
+from toys import make_suite
 
 from warmgate import baselines
 from warmgate.backends import ModelSpec
@@ -15,14 +16,6 @@ from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.fingerprint import fingerprint_adapter
 from warmgate.gate import run
-
-
-def make_suite(tmp_path, n=40):
-    p = tmp_path / "toy.jsonl"
-    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
-             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
-    p.write_text("\n".join(json.dumps(r) for r in rows))
-    return str(p)
 
 
 def answer(role, message):
@@ -71,7 +64,7 @@ class Provenanced:
 @pytest.fixture
 def cfg(tmp_path):
     return GateConfig(base=ModelSpec("toy-base"), candidate=ModelSpec("toy-base", persona="warm"),
-                      suites=(make_suite(tmp_path),), contexts=("unmodified", "emotion:sad"),
+                      suites=(make_suite(tmp_path, 40),), contexts=("unmodified", "emotion:sad"),
                       beliefs=("original", "incorrect"), baselines=str(tmp_path / "baselines"),
                       cache="off")
 

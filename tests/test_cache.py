@@ -1,22 +1,14 @@
 """The generation cache: content-addressed, shared by processes, resumable after a kill."""
 
-import json
 import multiprocessing as mp
 
 import pytest
+from toys import make_suite
 
 from warmgate.cache import GenerationCache, entry_key, variant_key
 from warmgate.cli import main
 from warmgate.config import GateConfig
 from warmgate.gate import run
-
-
-def make_suite(tmp_path, n):
-    p = tmp_path / "toy.jsonl"
-    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
-             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
-    p.write_text("\n".join(json.dumps(r) for r in rows))
-    return str(p)
 
 
 def answer(role, message):

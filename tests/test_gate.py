@@ -1,17 +1,10 @@
 """The gate's plumbing with a scripted backend: planning, pairing, verdicts, exit codes."""
 
-import json
+
+from toys import make_suite
 
 from warmgate.config import GateConfig
 from warmgate.gate import FAIL, INCONCLUSIVE, PASS, plan, run
-
-
-def make_suite(tmp_path, n=60):
-    p = tmp_path / "toy.jsonl"
-    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
-             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
-    p.write_text("\n".join(json.dumps(r) for r in rows))
-    return str(p)
 
 
 def answer_right(role, message):
@@ -30,7 +23,7 @@ def test_plan_covers_every_item_and_framing(tmp_path):
 
 
 def test_identical_models_pass_and_a_planted_regression_fails(tmp_path, scripted):
-    suite = make_suite(tmp_path)
+    suite = make_suite(tmp_path, 60)
     cfg = GateConfig(suites=(suite,), contexts=("unmodified", "emotion:sad"),
                      beliefs=("original", "incorrect"), threshold=5.0)
 

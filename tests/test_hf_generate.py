@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from toys import tiny_model
 
 from warmgate.backends import Decoding, ModelSpec
 from warmgate.backends.hf import TransformersBackend, greedy_decode
@@ -11,34 +12,7 @@ from warmgate.embedded import EMBEDDED_NAME
 
 
 def _tiny(kind: str):
-    from transformers import (
-        Gemma3ForCausalLM,
-        Gemma3TextConfig,
-        LlamaConfig,
-        LlamaForCausalLM,
-    )
-
-    torch.manual_seed(0)
-    if kind == "gemma3":
-        cfg = Gemma3TextConfig(
-            vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=6,
-            layer_types=["sliding_attention", "full_attention"], pad_token_id=0,
-            eos_token_id=1, bos_token_id=2,
-        )
-        model = Gemma3ForCausalLM(cfg)
-    else:
-        cfg = LlamaConfig(
-            vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=2, num_key_value_heads=1, pad_token_id=0, eos_token_id=1,
-            bos_token_id=2,
-        )
-        model = LlamaForCausalLM(cfg)
-    # Larger weights make the random model's greedy choices varied instead of one token.
-    with torch.no_grad():
-        for p in model.parameters():
-            p.mul_(8.0)
-    return model.eval()
+    return tiny_model(kind, 97, 6, scale=8.0, pad_token_id=0, eos_token_id=1, bos_token_id=2)
 
 
 def _batch(lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from toys import tiny_model
 
 from warmgate.backends.hf_loglik import OptionScore, full_forward_logprobs, option_logprobs
 from warmgate.errors import WarmgateError
@@ -18,29 +19,8 @@ class ByteTokenizer:
 
 
 def _tiny(kind: str):
-    import torch
-    from transformers import (
-        Gemma3ForCausalLM,
-        Gemma3TextConfig,
-        LlamaConfig,
-        LlamaForCausalLM,
-    )
-
-    torch.manual_seed(0)
-    if kind == "gemma3":
-        cfg = Gemma3TextConfig(
-            vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=8,
-            layer_types=["sliding_attention", "full_attention"], final_logit_softcapping=30.0,
-        )
-        model = Gemma3ForCausalLM(cfg)
-    else:
-        cfg = LlamaConfig(
-            vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=2, num_key_value_heads=1,
-        )
-        model = LlamaForCausalLM(cfg)
-    return model.eval()
+    soft = {"final_logit_softcapping": 30.0} if kind == "gemma3" else {}
+    return tiny_model(kind, 300, 8, **soft)
 
 
 @pytest.mark.parametrize("kind", ["gemma3", "llama"])

@@ -13,6 +13,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 from markdown_it import MarkdownIt
+from toys import make_suite
 
 from warmgate.config import GateConfig
 from warmgate.gate import run
@@ -24,12 +25,6 @@ from warmgate.report.markdown import render_markdown
 N = 60
 
 
-def make_suite(tmp_path, n=N):
-    p = tmp_path / "toy.jsonl"
-    rows = [{"id": f"t-{i}", "question": f"What is item {i} | really?", "answer": f"right{i}",
-             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
-    p.write_text("\n".join(json.dumps(r) for r in rows))
-    return str(p)
 
 
 def reply(role, message):
@@ -43,7 +38,8 @@ def reply(role, message):
 
 @pytest.fixture
 def result(tmp_path, scripted):
-    cfg = GateConfig(suites=(make_suite(tmp_path),), contexts=("unmodified", "emotion:sad"),
+    suite = make_suite(tmp_path, N, question="What is item {i} | really?")
+    cfg = GateConfig(suites=(suite,), contexts=("unmodified", "emotion:sad"),
                      beliefs=("original", "incorrect"), threshold=5.0, cache="off",
                      baselines="off", liveness_probes=0, report=str(tmp_path / "report"))
     return run(cfg, backend=scripted(reply))

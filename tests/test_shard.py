@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
+from toys import make_suite
 
 from warmgate.cli import main
 from warmgate.config import GateConfig
@@ -23,14 +24,6 @@ from warmgate.shard import (
 )
 
 
-def make_suite(tmp_path, n=120):
-    p = tmp_path / "toy.jsonl"
-    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
-             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(n)]
-    p.write_text("\n".join(json.dumps(r) for r in rows))
-    return str(p)
-
-
 def reply(role, message):
     i = int(message.split("item ")[1].split("?")[0])
     if role == "candidate" and "I think the answer is" in message and i % 2 == 0:
@@ -42,7 +35,7 @@ def reply(role, message):
 
 @pytest.fixture
 def cfg(tmp_path):
-    return GateConfig(suites=(make_suite(tmp_path),), contexts=("unmodified", "emotion:sad"),
+    return GateConfig(suites=(make_suite(tmp_path, 120),), contexts=("unmodified", "emotion:sad"),
                       beliefs=("original", "incorrect", "correct"), threshold=5.0, cache="off",
                       baselines="off", liveness_probes=0, report=str(tmp_path / "report"))
 
