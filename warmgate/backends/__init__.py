@@ -98,6 +98,25 @@ def check_backend_options(options: Any, where: str) -> dict[str, Any]:
     return dict(options)
 
 
+def parse_options(cls: type, options: dict, backend: str, casts: dict[str, Callable],
+                  hint: str = "") -> Any:
+    """A backend's options dataclass from its `backend_options` table: an unknown key or a
+    value of the wrong type is an error naming the key and what it should be."""
+    fields = cls.__dataclass_fields__
+    unknown = sorted(set(options) - set(fields))
+    if unknown:
+        raise WarmgateError(f"backend_options: unknown option(s) {', '.join(unknown)} for the "
+                            f"{backend} backend; known: {', '.join(fields)}{hint}")
+    kw = {}
+    for key, value in options.items():
+        try:
+            kw[key] = casts[key](value)
+        except (TypeError, ValueError):
+            raise WarmgateError(f"backend_options.{key} must be {casts[key].__name__}, "
+                                f"got {value!r}") from None
+    return cls(**kw)
+
+
 def make_backend(
     name: str,
     variants: dict[str, ModelSpec],

@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 
 from warmgate import __version__
-from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.backends import Decoding, ModelSpec, Progress, parse_options
 from warmgate.errors import WarmgateError
 
 ENDPOINTS = {"chat": "/chat/completions", "completions": "/completions"}
@@ -51,20 +51,9 @@ class HTTPOptions:
     @classmethod
     def from_options(cls, options: dict) -> HTTPOptions:
         """Validate the options table, naming the bad field and what it should be."""
-        fields = cls.__dataclass_fields__
-        unknown = sorted(set(options) - set(fields))
-        if unknown:
-            raise WarmgateError(f"backend_options: unknown option(s) {', '.join(unknown)} for the "
-                                f"openai backend; known: {', '.join(fields)}")
-        kw = {}
-        for key, value in options.items():
-            typ = {"str": str, "int": int, "float": float}[fields[key].type]
-            try:
-                kw[key] = typ(value)
-            except (TypeError, ValueError):
-                raise WarmgateError(f"backend_options.{key} must be {typ.__name__}, "
-                                    f"got {value!r}") from None
-        opts = cls(**kw)
+        types = {"str": str, "int": int, "float": float}
+        casts = {k: types[f.type] for k, f in cls.__dataclass_fields__.items()}
+        opts = parse_options(cls, options, "openai", casts)
         if opts.endpoint not in ENDPOINTS:
             raise WarmgateError(f"backend_options.endpoint must be one of {', '.join(ENDPOINTS)}, "
                                 f"got {opts.endpoint!r}")

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.backends import Decoding, ModelSpec, Progress, parse_options
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
 from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
@@ -59,24 +59,12 @@ class VLLMOptions:
     @classmethod
     def from_options(cls, options: dict) -> VLLMOptions:
         """Validate the options table, naming the bad field."""
-        fields = cls.__dataclass_fields__
-        unknown = sorted(set(options) - set(fields))
-        if unknown:
-            raise WarmgateError(f"backend_options: unknown option(s) {', '.join(unknown)} for the "
-                                f"vllm backend; known: {', '.join(fields)} (put other vllm.LLM "
-                                "arguments in engine_args)")
         casts = {"tensor_parallel_size": int, "dtype": str, "max_model_len": int,
                  "gpu_memory_utilization": float, "enable_prefix_caching": bool,
                  "max_loras": int, "max_lora_rank": int, "enforce_eager": bool, "seed": int,
                  "engine_args": dict}
-        kw = {}
-        for key, value in options.items():
-            try:
-                kw[key] = casts[key](value)
-            except (TypeError, ValueError):
-                raise WarmgateError(f"backend_options.{key} must be {casts[key].__name__}, "
-                                    f"got {value!r}") from None
-        opts = cls(**kw)
+        opts = parse_options(cls, options, "vllm", casts,
+                             " (put other vllm.LLM arguments in engine_args)")
         if opts.tensor_parallel_size < 1:
             raise WarmgateError("backend_options.tensor_parallel_size must be >= 1")
         if not 0 < opts.gpu_memory_utilization <= 1:
