@@ -7,6 +7,7 @@ without merging and switched off for the base; a persona is only a prompt prefix
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -86,7 +87,11 @@ class TransformersBackend:
 
             name = "a" + fingerprint_adapter(spec.adapter).split(":")[1][:12]
             if not self._adapters[path]:
-                model = PeftModel.from_pretrained(model, spec.adapter, adapter_name=name)
+                with warnings.catch_warnings():
+                    # peft asks a deprecated transformers property on load: noise, not news
+                    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing",
+                                            category=FutureWarning)
+                    model = PeftModel.from_pretrained(model, spec.adapter, adapter_name=name)
                 self._models[path] = model
             elif name not in self._adapters[path]:
                 model.load_adapter(spec.adapter, adapter_name=name)
