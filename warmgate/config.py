@@ -118,13 +118,13 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
             if isinstance(value, str):
                 value = [value]
             kw[key] = tuple(str(v) for v in value)
-    if "items" in table and str(table["items"]).strip().lower() == "study":
-        kw["items"] = "study"
-    for key, typ in (("items", int), ("seed", int), ("threshold", float), ("alpha", float),
+    if "items" in table:
+        kw["items"] = parse_items(table["items"], where)
+    for key, typ in (("seed", int), ("threshold", float), ("alpha", float),
                      ("batch_size", int), ("statements", str), ("layout", str), ("backend", str),
                      ("baselines", str), ("report", str), ("cache", str),
                      ("liveness_probes", int), ("early_stopping", int)):
-        if key in table and key not in kw:
+        if key in table:
             try:
                 kw[key] = typ(table[key])
             except (TypeError, ValueError):
@@ -140,6 +140,16 @@ def from_mapping(table: dict[str, Any], where: str = "[tool.warmgate]",
     if root is not None:
         cfg = _relative_to(cfg, root)
     return cfg
+
+
+def parse_items(value: Any, where: str) -> int | str:
+    """`items` as written in config or on a command line: a number per suite, or "study"."""
+    if str(value).strip().lower() == "study":
+        return "study"
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise WarmgateError(f"{where}: items must be a number or 'study', got {value!r}") from None
 
 
 def _relative_to(cfg: GateConfig, root: Path) -> GateConfig:

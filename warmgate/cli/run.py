@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from warmgate.backends import BACKENDS, WARM_PERSONA, Decoding, ModelSpec
-from warmgate.config import DEFAULT_SUITES, GateConfig, load_pyproject, validate
+from warmgate.config import DEFAULT_SUITES, GateConfig, load_pyproject, parse_items, validate
 from warmgate.errors import WarmgateError
 from warmgate.framings import BELIEFS, CONTEXTS
 
@@ -25,11 +25,9 @@ def _csv(value: str) -> tuple[str, ...]:
 
 
 def _items(value: str) -> int | str:
-    if value.strip().lower() == "study":
-        return "study"
     try:
-        return int(value)
-    except ValueError:
+        return parse_items(value, "--items")
+    except WarmgateError:
         raise argparse.ArgumentTypeError(f"expected a number or 'study', got {value!r}") from None
 
 
