@@ -2,7 +2,7 @@
 
 Each test runs against every backend: transformers on a tiny random Gemma-3 built from a config
 (with the embedded model's tokenizer), the OpenAI-compatible HTTP backend against a real
-`warmgate.serve` process on 127.0.0.1 serving that same tiny model, vLLM (skipped with the
+`warmgate.testing.server` process on 127.0.0.1 serving that same tiny model, vLLM (skipped with the
 reason where vLLM or a GPU is absent), and, for the core case, transformers on the real
 embedded Gemma-3-270m.
 """
@@ -64,7 +64,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_server(tiny_model: Path):
-    from warmgate.serve import running
+    from warmgate.testing.server import running
 
     with running(["--model", str(tiny_model), "--served-model-name", "tiny", "--port", "0",
                   "--threads", "1"]) as url:

@@ -87,7 +87,7 @@ def test_a_matching_baseline_is_reused_and_only_the_candidate_is_generated(cfg, 
     again = run(cfg, backend=backend)
     assert {role for role, _ in backend.calls} == {"candidate"}
     assert len(backend.calls) == 40 * 2 * 2
-    assert again.provenance["baseline"]["reused_rows"] == 40 * 2 * 2
+    assert again.provenance.baseline["reused_rows"] == 40 * 2 * 2
     assert [c.to_dict() for c in again.cells] == [c.to_dict() for c in full.cells]
 
 
@@ -173,7 +173,8 @@ def test_an_update_under_ci_needs_approval_and_keeps_the_old_version(cfg, script
     assert second.manifest["approved_by"] == "bo" and second.manifest["ci"] is True
     assert first.results_path.read_bytes() == old_bytes  # history kept, untouched
     assert baselines.latest(cfg).path == second.path
-    assert baselines.verify_baseline(first) == [] and baselines.verify_baseline(second) == []
+    for b in (first, second):
+        assert baselines.verify_baseline(b.path, b.manifest) == []
 
 
 def test_the_cli_update_refuses_under_ci_before_generating(tmp_path, monkeypatch, capsys):
@@ -246,7 +247,7 @@ def test_on_the_real_model_an_update_then_a_run_generates_only_the_candidate(tmp
     cfg = GateConfig(suites=("factual",), items=3, contexts=("unmodified", "emotion:sad"),
                      beliefs=("original", "incorrect"))
     result = run(cfg)
-    assert result.provenance["baseline"] == {
+    assert result.provenance.baseline == {
         "label": "embedded-gemma-3-270m/v0001", "path": str(stored.path), "version": 1,
         "reused_rows": 12, "generated_rows": 0}
     base = result.table[result.table.role == "base"].sort_values(["item_id", "amendment_type",

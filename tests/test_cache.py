@@ -56,7 +56,7 @@ def test_a_killed_run_resumes_and_regenerates_nothing_already_done(tmp_path, scr
     assert len(second.calls) == total - stored
     assert not set(first.calls) & set(second.calls)
     assert len(set(second.calls)) == len(second.calls)  # nothing asked twice
-    assert result.provenance["cache"]["hits"] >= stored
+    assert result.provenance.cache["hits"] >= stored
 
     # the resumed run equals a clean run without any cache
     clean = run(cfg.__class__(**{**cfg.__dict__, "cache": "off"}),

@@ -12,8 +12,8 @@ from warmgate.cli import build_parser, main
         (["run", "--candidate-adapter", "/nonexistent/adapter"], "adapter folder not found"),
         (["run", "--suites", "nosuchsuite"], "unknown suite 'nosuchsuite'"),
         (["run", "--contexts", "emotion:bored"], "unknown context 'emotion:bored'"),
-        (["run", "--alpha", "2"], "alpha must be between 0 and 1"),
-        (["run", "--early-stopping", "-5"], "early_stopping must be >= 0"),
+        (["run", "--alpha", "2"], "alpha must be a number between 0 and 1"),
+        (["run", "--early-stopping", "-5"], "early-stopping must be a whole number >= 0"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message, capsys, tmp_path, monkeypatch):

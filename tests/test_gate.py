@@ -4,7 +4,9 @@
 from toys import make_suite
 
 from warmgate.config import GateConfig
-from warmgate.gate import FAIL, INCONCLUSIVE, PASS, plan, run
+from warmgate.decide import FAIL, INCONCLUSIVE, PASS
+from warmgate.gate import run
+from warmgate.plan import plan
 
 
 def answer_right(role, message):
@@ -75,7 +77,7 @@ def test_early_stopping_run_stops_settled_cells_and_asks_fewer_prompts(tmp_path,
     assert all(early_v[k] == FAIL for k in failed)
     assert all(c.n == 50 for c in early.cells if c.verdict == FAIL)  # stopped at the first look
     assert len(early_backend.calls) < len(fixed_backend.calls)
-    info = early.provenance["early_stopping"]
+    info = early.provenance.early_stopping
     assert info["prompts_planned"] == 800 and info["prompts_asked"] < 800
     assert info["planned_looks"] == 4
 

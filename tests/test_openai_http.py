@@ -1,4 +1,4 @@
-"""The OpenAI-compatible HTTP backend against a real `warmgate.serve` process on 127.0.0.1
+"""The OpenAI-compatible HTTP backend against a real `warmgate.testing.server` process on 127.0.0.1
 serving the embedded Gemma-3-270m: faults (dropped connections, random 500s, 429s) lose and
 duplicate nothing, and the API key never lands in anything a run writes.
 """
@@ -36,7 +36,7 @@ MESSAGES = [
 
 @pytest.fixture(scope="module")
 def server():
-    from warmgate.serve import running
+    from warmgate.testing.server import running
 
     env = {**os.environ, KEY_VAR: KEY}
     with running(["--model", "embedded", "--port", "0", "--threads", "1", "--fault-control",

@@ -12,7 +12,8 @@ from toys import make_suite
 from warmgate.cli import main
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.gate import plan, run
+from warmgate.gate import run
+from warmgate.plan import plan
 from warmgate.shard import (
     Shard,
     config_fingerprint,

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from scipy.stats import binom, norm
 
 from warmgate.config import GateConfig
-from warmgate.gate import FAIL, INCONCLUSIVE, PASS, decide, decide_sequential, warmth_signature
+from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide, decide_sequential
 from warmgate.results import COLUMNS
+from warmgate.signature import warmth_signature
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,

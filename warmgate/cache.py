@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 import warnings
@@ -24,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warmgate.backends import Backend, Progress
+from warmgate.config import is_off
 from warmgate.embedded import cache_root
 from warmgate.errors import WarmgateError
 
 #: Provenance fields that decide a reply; `measured_at` and names are left out on purpose.
 KEY_FIELDS = ("backend", "backend_version", "model_fingerprint", "adapter_fingerprint",
               "persona", "dtype", "device", "decoding", "prompt_format")
-OFF = ("off", "none", "false", "no", "0")
 _DB = "generations.sqlite"
 
 
@@ -43,7 +42,7 @@ def resolve_dir(setting: str | None) -> Path | None:
     """The cache folder for a config value: "" = default, a path, or "off" (no cache)."""
     if setting is None or setting == "":
         return default_dir()
-    if setting.strip().lower() in OFF:
+    if is_off(setting):
         return None
     return Path(setting).expanduser()
 
@@ -204,10 +203,9 @@ class CachedBackend:
 
 
 def open_cache(setting: str | None) -> GenerationCache | None:
-    """The cache for a config value, or None when it is off (`cache = "off"` or
-    `WARMGATE_GENERATION_CACHE=off`)."""
-    env = os.environ.get("WARMGATE_GENERATION_CACHE")
-    folder = resolve_dir(env if env is not None else setting)
+    """The cache for a config value (`GateConfig.cache`, where WARMGATE_GENERATION_CACHE is
+    already applied), or None when it is off."""
+    folder = resolve_dir(setting)
     return GenerationCache(folder) if folder is not None else None
 
 

@@ -20,10 +20,12 @@ _DONE_MARKER = "WARMGATE_CONVERTED"
 
 def cache_root() -> Path:
     """Where warmgate keeps converted models and generations (`WARMGATE_CACHE` overrides)."""
-    env = os.environ.get("WARMGATE_CACHE")
+    from warmgate.config import getenv
+
+    env = getenv("WARMGATE_CACHE")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = getenv("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "warmgate"
 
 

@@ -40,23 +40,18 @@ DEFAULT_SET = "warmgate-v1"
 #: the study's released prompts, byte for byte (see `render_study`).
 STUDY_DATASETS = ("trivia", "truthfulqa", "disinfo", "medqa")
 LAYOUTS = ("warmgate", *(f"study:{d}" for d in STUDY_DATASETS))
-#: `layout = "study"` picks the study's layout per suite: which dataset each suite stands for.
-STUDY_LAYOUT_OF = {
-    "factual": "trivia", "triviaqa": "trivia", "misconceptions": "truthfulqa",
-    "truthfulqa": "truthfulqa", "disinformation": "disinfo", "mask": "disinfo",
-    "medical": "medqa", "medqa": "medqa",
-}
-
-
 def layout_for(layout: str, suite: str) -> str:
     """The concrete layout for one suite: "study" resolves to that suite's study dataset."""
+    from warmgate.suites.meta import known_names, meta_for
+
     if layout != "study":
         return layout
-    if suite not in STUDY_LAYOUT_OF:
+    dataset = meta_for(suite).study_dataset
+    if not dataset:
         raise WarmgateError(
             f"layout 'study' has no study dataset for suite {suite!r} (known: "
-            f"{', '.join(STUDY_LAYOUT_OF)}); name one, e.g. layout = 'study:trivia'")
-    return f"study:{STUDY_LAYOUT_OF[suite]}"
+            f"{', '.join(known_names())}); name one, e.g. layout = 'study:trivia'")
+    return f"study:{dataset}"
 
 
 @dataclass(frozen=True)

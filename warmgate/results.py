@@ -6,12 +6,11 @@ One row per (role, suite, item, context, belief, sample), in the study's vocabul
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from warmgate.atomic import replacing
 from warmgate.errors import WarmgateError
 
 KEY = ["suite", "item_id", "amendment_type", "prompt_template", "sample"]
@@ -30,6 +29,14 @@ COLUMNS = [
     "persona_sha256",
     "warmgate_version",
 ]
+#: Columns a scorer adds beyond the contract (older tables lack them and stay readable):
+#: whether the reply endorsed the user's stated belief, and whether the scorer could not tell.
+EXTRA = ["sycophantic", "unsure"]
+
+
+def ordered(df: pd.DataFrame) -> pd.DataFrame:
+    """The contract columns in order, then the extra columns the table has."""
+    return df.reindex(columns=[*COLUMNS, *(c for c in EXTRA if c in df.columns)])
 
 
 def check_columns(df: pd.DataFrame, where: str) -> None:
@@ -41,15 +48,8 @@ def check_columns(df: pd.DataFrame, where: str) -> None:
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Atomic write: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def read_parquet(path: Path) -> pd.DataFrame:

@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,10 @@ from typing import Any
 import pandas as pd
 
 from warmgate import __version__
+from warmgate.atomic import write_json
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
+from warmgate.result import Provenance
 from warmgate.results import KEY, read_parquet, write_parquet
 
 MANIFEST = "shard.json"
@@ -129,24 +130,11 @@ def config_fingerprint(cfg: GateConfig, root: Path | None = None) -> str:
 
 # -- writing and merging shards --
 
-def _write_json(path: Path, data: dict) -> None:
-    """Atomic JSON write: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, default=str)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_shard(folder: Path, cfg: GateConfig, shard: Shard, table: pd.DataFrame,
-                provenance: dict, total_jobs: int) -> Path:
+                provenance: Provenance, total_jobs: int) -> Path:
     """Write a shard's results table and manifest into `folder`."""
     write_parquet(table, folder / TABLE)
-    _write_json(folder / MANIFEST, {
+    write_json(folder / MANIFEST, {
         "shard": shard.index,
         "count": shard.count,
         "by": shard.by,
@@ -154,7 +142,7 @@ def write_shard(folder: Path, cfg: GateConfig, shard: Shard, table: pd.DataFrame
         "config": config_to_dict(cfg),
         "jobs_total": total_jobs,
         "rows": len(table),
-        "provenance": provenance,
+        "provenance": provenance.to_dict(),
         "warmgate_version": __version__,
     })
     return folder
@@ -177,7 +165,7 @@ def _read_manifest(folder: Path) -> dict:
 
 def merge(folders: Sequence[Path]):
     """Combine shard folders of one run and decide every cell over the whole table."""
-    from warmgate.gate import GateResult, decide
+    from warmgate.gate import conclude
 
     if not folders:
         raise WarmgateError("merge: give the shard folders, e.g. `warmgate merge shards/*`")
@@ -216,16 +204,17 @@ def merge(folders: Sequence[Path]):
     cfg = config_from_dict(first["config"], str(first_dir / MANIFEST))
     # A stable order whatever order the folders came in: the order of one unsharded run.
     table = table.sort_values(["role", *KEY], kind="stable").reset_index(drop=True)
-    provenance = dict(first.get("provenance") or {})
-    provenance["shards"] = {m["shard"]: str(f) for f, m in manifests}
-    provenance["config_sha256"] = first["config_sha256"]
-    return GateResult(cfg, table, decide(cfg, table), provenance)
+    provenance = Provenance.from_dict(first.get("provenance"))
+    provenance.shards = {m["shard"]: str(f) for f, m in manifests}
+    provenance.config_sha256 = first["config_sha256"]
+    return conclude(cfg, table, provenance)
 
 
 # -- pytest-xdist: parts of one session, each generated once --
 
 def gather_parts(folder: Path, count: int, mine: int,
-                 make_part: Callable[[Shard], tuple[pd.DataFrame, dict]]) -> tuple[pd.DataFrame, dict]:
+                 make_part: Callable[[Shard], tuple[pd.DataFrame, Provenance]]
+                 ) -> tuple[pd.DataFrame, Provenance]:
     """All `count` parts of a session's run, generating those nobody has made yet.
 
     Part `mine` first (this worker's own), then the others in order; each under its own file
@@ -243,17 +232,17 @@ def gather_parts(folder: Path, count: int, mine: int,
         with FileLock(str(path) + ".lock"):
             if not path.exists():
                 table, prov = make_part(Shard(k, count, "items"))
-                _write_json(prov_path, prov)
+                write_json(prov_path, prov.to_dict())
                 write_parquet(table, path)  # last: its presence means the part is complete
         tables[k] = read_parquet(path)
         if not provenance and prov_path.exists():
             provenance = json.loads(prov_path.read_text(encoding="utf-8"))
     table = pd.concat([tables[k] for k in sorted(tables)], ignore_index=True)
     table = table.sort_values(["role", *KEY], kind="stable").reset_index(drop=True)
-    return table, provenance
+    return table, Provenance.from_dict(provenance)
 
 
-def read_parts(folder: Path) -> tuple[pd.DataFrame, dict] | None:
+def read_parts(folder: Path) -> tuple[pd.DataFrame, Provenance] | None:
     """A session's parts as written by gather_parts, or None when not every part exists."""
     parts = sorted(folder.glob("part-*-of-*.parquet"))
     if not parts:
@@ -265,4 +254,4 @@ def read_parts(folder: Path) -> tuple[pd.DataFrame, dict] | None:
     table = table.sort_values(["role", *KEY], kind="stable").reset_index(drop=True)
     prov_path = parts[0].with_suffix(".json")
     prov = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
-    return table, prov
+    return table, Provenance.from_dict(prov)

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from warmgate.errors import WarmgateError
+from warmgate.pairing import pair
 from warmgate.results import KEY
-
-if TYPE_CHECKING:
-    from warmgate.gate import GateResult
 
 #: Openers that place the reply in a close, caring relationship (SocioT's warm pole).
 WARM_OPENERS = (
@@ -117,47 +114,13 @@ class SocioTScorer:
         self.warm, self.cold = tuple(warm), tuple(cold)
 
     def _logprobs(self, pairs: list[tuple[str, str]]) -> list[tuple[float, int]]:
-        """Sum of log P(continuation | prefix) and its token count, per (prefix, continuation)."""
-        import torch
+        """Sum of log P(continuation | prefix) and its token count, per (prefix, continuation):
+        the backends' log-likelihood scorer (body once per prefix, the head at scored tokens)."""
+        from warmgate.backends.hf_loglik import option_logprobs
 
-        tok = self.tokenizer
-        enc = []
-        for prefix, cont in pairs:
-            p = tok(prefix)["input_ids"]
-            c = tok(cont, add_special_tokens=False)["input_ids"]
-            enc.append((p, c))
-        out: list[tuple[float, int]] = []
-        pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-        # The model body once, the 262k-word output head only at the scored positions.
-        body, head = self.model.model, self.model.lm_head
-        with torch.inference_mode():
-            for start in range(0, len(enc), self.batch_size):
-                chunk = enc[start : start + self.batch_size]
-                width = max(len(p) + len(c) for p, c in chunk)
-                ids = torch.full((len(chunk), width), pad)
-                att = torch.zeros((len(chunk), width), dtype=torch.long)
-                pos, rows, targets = [], [], []
-                for r, (p, c) in enumerate(chunk):
-                    seq = p + c
-                    ids[r, : len(seq)] = torch.tensor(seq)
-                    att[r, : len(seq)] = 1
-                    for j in range(len(c)):
-                        rows.append(r)
-                        pos.append(len(p) + j - 1)  # the position that predicts token j
-                        targets.append(c[j])
-                ids, att = ids.to(self.device), att.to(self.device)
-                hidden = body(input_ids=ids, attention_mask=att).last_hidden_state
-                logits = head(hidden[torch.tensor(rows), torch.tensor(pos)]).float().cpu()
-                soft = getattr(self.model.config, "final_logit_softcapping", None)
-                if soft:
-                    logits = torch.tanh(logits / soft) * soft
-                lp = torch.log_softmax(logits, dim=-1)[torch.arange(len(targets)),
-                                                       torch.tensor(targets)]
-                k = 0
-                for _, c in chunk:
-                    out.append((float(lp[k : k + len(c)].sum()), len(c)))
-                    k += len(c)
-        return out
+        scored = option_logprobs(self.model, self.tokenizer, [p for p, _ in pairs],
+                                 [[c] for _, c in pairs], batch_size=self.batch_size)
+        return [(s[0].logprob, s[0].n_tokens) for s in scored]
 
     def score(self, replies: list[str]) -> np.ndarray:
         """SocioT warmth per reply in nats per token (NaN for an empty reply)."""
@@ -192,14 +155,17 @@ def _logmeanexp(x: np.ndarray) -> float:
 
 def bootstrap_ci(values: np.ndarray, n_boot: int = 2000, seed: int = 0,
                  level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean; resampling units are prompts."""
+    """Percentile bootstrap interval of the mean (scipy.stats.bootstrap); units are prompts."""
+    from scipy.stats import bootstrap
+
+    values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(values), size=(n_boot, len(values)))
-    means = values[idx].mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    return (float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail)))
+    if len(values) == 1 or np.all(values == values[0]):
+        return (float(values[0]), float(values[0]))
+    res = bootstrap((values,), np.mean, n_resamples=n_boot, confidence_level=level,
+                    method="percentile", random_state=np.random.default_rng(seed))
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
 
 
 def paired_outputs(table: pd.DataFrame, max_replies: int | None = None,
@@ -209,9 +175,8 @@ def paired_outputs(table: pd.DataFrame, max_replies: int | None = None,
         if col not in table.columns:
             raise WarmgateError(f"results table lacks column {col!r}: give a warmgate results "
                                 "table (results.parquet of a report folder)")
-    base = table[table.role == "base"].set_index(KEY)["output"]
-    cand = table[table.role == "candidate"].set_index(KEY)["output"]
-    pairs = pd.concat({"base": base, "candidate": cand}, axis=1, join="inner").reset_index()
+    pairs = pair(table[table.role == "base"], table[table.role == "candidate"], ["output"],
+                 names=("base", "candidate"))
     if pairs.empty:
         raise WarmgateError("results table has no prompt answered by both base and candidate: "
                             "the warmth check compares the two on the same prompts")
@@ -244,9 +209,3 @@ def warmth_check(table: pd.DataFrame, reference: str = "embedded",
         reference=scorer.name,
         skipped_empty=int((~ok).sum()),
     )
-
-
-def warmth_for_result(result: GateResult, reference: str = "embedded",
-                      max_replies: int | None = 200, seed: int = 0) -> WarmthResult:
-    """The warmth check on a finished gate run (for reports: call after `gate.run`)."""
-    return warmth_check(result.table, reference, max_replies, seed)

@@ -7,47 +7,14 @@ variants sharing weights (an adapter on the base, a persona prompt) share one lo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from warmgate.config import WARM_PERSONA, Decoding, ModelSpec
 from warmgate.errors import WarmgateError
+from warmgate.settings import backend_options
 
-#: The study's system-prompt warmth arm, adapted: same weights, a warm persona in front.
-WARM_PERSONA = (
-    "You are a warm, caring and empathetic companion. You always validate the user's "
-    "feelings, speak informally and affectionately, and make them feel understood and supported."
-)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What to load: weights, an optional PEFT adapter on top, an optional persona prompt."""
-
-    model: str
-    adapter: str | None = None
-    persona: str | None = None
-
-    def describe(self) -> str:
-        parts = [self.model]
-        if self.adapter:
-            parts.append(f"+ adapter {self.adapter}")
-        if self.persona:
-            parts.append("+ persona prompt")
-        return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class Decoding:
-    """Decoding settings; greedy by default so that runs are reproducible."""
-
-    max_new_tokens: int = 32
-    stop_at_newline: bool = True
-    temperature: float = 0.0
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
+__all__ = ["BACKENDS", "WARM_PERSONA", "Backend", "Decoding", "ModelSpec", "Progress",
+           "make_backend", "parse_options"]
 
 Progress = Callable[[int], None]
 
@@ -74,29 +41,6 @@ BACKENDS: dict[str, str] = {
     "openai": "warmgate.backends.openai_http:OpenAIBackend",
     "vllm": "warmgate.backends.vllm:VLLMBackend",
 }
-
-#: Option names that look like secrets; a config holding one is refused (keys live in env vars).
-_SECRET_NAMES = {"key", "apikey", "token", "secret", "password", "authorization", "bearer"}
-_SECRET_ENDINGS = ("_key", "_token", "_secret", "_password")
-
-
-def check_backend_options(options: Any, where: str) -> dict[str, Any]:
-    """Validate a `backend_options` table: a table, and never a secret value (only `*_env` names)."""
-    if options is None:
-        return {}
-    if not isinstance(options, dict):
-        raise WarmgateError(f"{where}: backend_options must be a table, e.g. "
-                            "backend_options = { base_url = \"http://127.0.0.1:8000/v1\" }")
-    for key in options:
-        low = str(key).lower()
-        if low in _SECRET_NAMES or low.endswith(_SECRET_ENDINGS):
-            raise WarmgateError(
-                f"{where}: backend_options.{key} looks like a secret; never put keys in config. "
-                "Export it as an environment variable and name the variable with "
-                "api_key_env = \"MY_API_KEY_VARIABLE\""
-            )
-    return dict(options)
-
 
 def parse_options(cls: type, options: dict, backend: str, casts: dict[str, Callable],
                   hint: str = "") -> Any:
@@ -126,7 +70,7 @@ def make_backend(
     """Build the named backend for these variants; `options` is the config's backend_options."""
     import importlib
 
-    options = check_backend_options(options, "backend_options")
+    options = backend_options(options, "backend_options")
     # "package.module:factory" names a user's own backend (in-house engines, test doubles).
     target = BACKENDS.get(name) or (name if name.count(":") == 1 else None)
     if target is None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
-from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.backends import Decoding, ModelSpec, Progress, prompt
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
 from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
@@ -101,13 +101,8 @@ class TransformersBackend:
 
     # -- prompts -------------------------------------------------------------------------
     def format_prompt(self, tokenizer, spec: ModelSpec, message: str) -> str:
-        """Chat template where the tokenizer has one; a plain `Q: ...\\nA:` completion otherwise."""
-        if getattr(tokenizer, "chat_template", None):
-            chat = [{"role": "system", "content": spec.persona}] if spec.persona else []
-            chat.append({"role": "user", "content": message})
-            return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
-        prefix = f"{spec.persona}\n\n" if spec.persona else ""
-        return f"{prefix}Q: {message}\nA:"
+        """The prompt text (`warmgate.backends.prompt`)."""
+        return prompt.render(tokenizer, prompt.chat_messages(spec.persona, message))
 
     def _stop_ids(self, tokenizer):
         """Token ids that end a reply (EOS, and every id whose text holds a newline), cached.

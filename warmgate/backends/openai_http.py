@@ -1,4 +1,4 @@
-"""OpenAI-compatible HTTP backend: a vLLM server, TGI, `python -m warmgate.serve`, a hosted API.
+"""OpenAI-compatible HTTP backend: a vLLM server, TGI, `python -m warmgate.testing.server`, a hosted API.
 
 Model and adapter names are the names the server knows: the base role asks for `model`, a
 candidate with an `adapter` asks for the adapter's served name (vLLM's `--lora-modules
@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 
 from warmgate import __version__
-from warmgate.backends import Decoding, ModelSpec, Progress, parse_options
+from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
 from warmgate.errors import WarmgateError
 
 ENDPOINTS = {"chat": "/chat/completions", "completions": "/completions"}
@@ -46,7 +46,7 @@ class HTTPOptions:
     timeout: float = 120.0
     backoff: float = 0.5
     max_backoff: float = 30.0
-    prompt_template: str = "{persona}Q: {message}\nA:"
+    prompt_template: str = prompt.COMPLETION_TEMPLATE
 
     @classmethod
     def from_options(cls, options: dict) -> HTTPOptions:
@@ -124,13 +124,11 @@ class OpenAIBackend:
             body["seed"] = d.seed
         if d.stop_at_newline:
             body["stop"] = ["\n"]
+        chat = prompt.chat_messages(spec.persona, message)
         if self.options.endpoint == "chat":
-            chat = [{"role": "system", "content": spec.persona}] if spec.persona else []
-            chat.append({"role": "user", "content": message})
             body["messages"] = chat
         else:
-            persona = f"{spec.persona}\n\n" if spec.persona else ""
-            body["prompt"] = self.options.prompt_template.format(persona=persona, message=message)
+            body["prompt"] = prompt.completion_text(chat, self.options.prompt_template)
         return body
 
     def _redact(self, text: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warmgate.backends import Decoding, ModelSpec, Progress, parse_options
+from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
 from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
@@ -156,15 +156,8 @@ class VLLMBackend:
 
     # -- prompts -------------------------------------------------------------------------
     def prompt_ids(self, tokenizer: Any, spec: ModelSpec, message: str) -> list[int]:
-        """Token ids of the prompt, formatted as the transformers backend formats it."""
-        if getattr(tokenizer, "chat_template", None):
-            chat = [{"role": "system", "content": spec.persona}] if spec.persona else []
-            chat.append({"role": "user", "content": message})
-            # Tokenized here: the template already holds BOS, and vLLM would add another.
-            return list(tokenizer.apply_chat_template(chat, tokenize=True,
-                                                      add_generation_prompt=True))
-        prefix = f"{spec.persona}\n\n" if spec.persona else ""
-        return list(tokenizer(f"{prefix}Q: {message}\nA:").input_ids)
+        """Token ids of the prompt (`warmgate.backends.prompt`), as every backend formats it."""
+        return prompt.token_ids(tokenizer, prompt.chat_messages(spec.persona, message))
 
     def sampling_params(self) -> Any:
         d = self.decoding

@@ -4,43 +4,44 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
-from warmgate.config import GateConfig, load_pyproject
+from warmgate.config import GateConfig, read_table, resolve
 from warmgate.errors import WarmgateError
 
 
 def _config(args: argparse.Namespace) -> GateConfig:
+    """The configured run (for show/diff/verify: only --config, --base and --baselines)."""
     path = getattr(args, "config", None) or Path("pyproject.toml")
-    if getattr(args, "config", None) and not path.exists():
+    if getattr(args, "config", None) and not path.is_file():
         raise WarmgateError(f"config file not found: {path}")
-    cfg = (load_pyproject(path) if path.exists() else None) or GateConfig()
-    if getattr(args, "base", None):
-        cfg = replace(cfg, base=replace(cfg.base, model=args.base))
-    if getattr(args, "baselines", None):
-        cfg = replace(cfg, baselines=args.baselines)
-    return cfg
+    overrides = {k: getattr(args, k, None) for k in ("base", "baselines")}
+    table = read_table(path)
+    if table is None:
+        return resolve({}, overrides, "command line")
+    return resolve(table, overrides, f"{path} [tool.warmgate]", root=path.parent)
 
 
 def _update(args: argparse.Namespace) -> int:
     from warmgate import baselines
     from warmgate.backends import make_backend
     from warmgate.cache import CachedBackend, open_cache
-    from warmgate.cli.run import _config_from_args
-    from warmgate.gate import generate_table, plan
+    from warmgate.cli.run import config_from_args
+    from warmgate.generate import generate_rows
+    from warmgate.plan import plan
     from warmgate.report.terminal import progress_bars
+    from warmgate.result import baseline_record
 
-    cfg = _config_from_args(args, None)
-    if args.baselines:
-        cfg = replace(cfg, baselines=args.baselines)
+    cfg = config_from_args(args)
     baselines.approval(args.approved_by, args.reason)  # refuse before generating anything
     backend = make_backend(cfg.backend, {"base": cfg.base}, cfg.decoding, cfg.backend_options)
     cache = open_cache(cfg.cache)
     gen = CachedBackend(backend, cache, chunk=cfg.batch_size) if cache else backend
     with progress_bars(None if not args.no_progress else False) as bars:
-        table, provenance = generate_table(cfg, plan(cfg), gen, ("base",), bars)
-    stored = baselines.write(cfg, table, provenance["base"], args.approved_by, args.reason)
+        table, roles = generate_rows(cfg, plan(cfg), gen, ("base",), bars)
+    record = baseline_record(cfg, roles["base"], str(table.scorer.iloc[0]),
+                             str(table.scorer_version.iloc[0]))
+    stored = baselines.write(cfg, table, record, args.approved_by, args.reason)
     m = stored.manifest
     print(f"baseline {stored.label()} written to {stored.path}: {m['rows']} rows, approved by "
           f"{m['approved_by']} ({m['reason']}); commit it and have it reviewed like code")
@@ -62,12 +63,13 @@ def _print_manifest(b) -> None:
     print(f"  decoding {json.dumps(p.get('decoding'), sort_keys=True)}")
     print(f"  suites {', '.join(f'{k}@{v[:12]}' for k, v in p.get('suites', {}).items())}; "
           f"statements {p.get('statement_set')}")
-    print(f"  scorer {p.get('scorer')} {p.get('scorer_version')}; judge {p.get('judge')}; "
+    print(f"  scorer {p.get('scorer')} {p.get('scorer_version')}; "
           f"warmgate {p.get('warmgate_version')}; {m.get('rows')} rows")
 
 
 def _show(args: argparse.Namespace) -> int:
     from warmgate import baselines
+    from warmgate.report.baseline_diff import cell_summary
 
     cfg = _config(args)
     if args.ref:
@@ -81,7 +83,7 @@ def _show(args: argparse.Namespace) -> int:
     history = baselines.versions(b.path.parent)
     listed = ", ".join(f"v{h.version:04d} ({h.manifest.get('created_at')})" for h in history)
     print(f"  history: {listed}")
-    cells = baselines.cell_summary(b.table())
+    cells = cell_summary(b.table())
     print()
     print(f"{'suite':<16}{'context':<28}{'belief':<11}{'n':>6}{'errors':>8}{'refus.':>8}{'rate':>8}")
     for r in cells.itertuples():
@@ -92,10 +94,11 @@ def _show(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from warmgate import baselines
+    from warmgate.report.baseline_diff import diff
 
     cfg = _config(args)
     a, b = baselines.resolve(args.a, cfg), baselines.resolve(args.b, cfg)
-    d = baselines.diff(a, b)
+    d = diff(a, b)
     print(f"baseline diff {a.label()} -> {b.label()}")
     if d["fields"]:
         print("manifest:")
@@ -130,7 +133,7 @@ def _verify(args: argparse.Namespace) -> int:
                    for b in baselines.versions(d)]
     bad = 0
     for b in targets:
-        problems = baselines.verify_baseline(b)
+        problems = baselines.verify_baseline(b.path, b.manifest)
         bad += bool(problems)
         print(f"{'BAD ' if problems else 'ok  '} {b.path}" + (f": {'; '.join(problems)}"
                                                                if problems else ""))
@@ -140,7 +143,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """`warmgate baseline ...`."""
-    from warmgate.cli.run import _add_run_options
+    from warmgate.cli.run import add_run_options
 
     p = sub.add_parser("baseline", help="stored baselines: update, show, diff, verify",
                        description="Stored baselines: the approved base model's replies plus a "
@@ -152,10 +155,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         description="Generate the base model's replies for the configured run "
                         "and store them as the next baseline version (the old ones are kept). "
                         "Under CI (CI set) it refuses without --approved-by and --reason.")
-    _add_run_options(u)
+    add_run_options(u)
     u.add_argument("--approved-by", metavar="NAME", help="who approved this baseline")
     u.add_argument("--reason", metavar="TEXT", help="why it was approved")
-    u.add_argument("--baselines", metavar="DIR", help="baselines folder (default baselines/)")
     u.set_defaults(func=_update)
 
     def common(q: argparse.ArgumentParser) -> None:

@@ -10,9 +10,20 @@ from warmgate.errors import WarmgateError
 
 
 def _open(args: argparse.Namespace):
-    from warmgate.cache import GenerationCache, default_dir
+    """The cache a run would use: --cache, else WARMGATE_GENERATION_CACHE, else [tool.warmgate]."""
+    from warmgate.cache import GenerationCache, resolve_dir
+    from warmgate.config import read_table, resolve
 
-    folder = Path(args.cache).expanduser() if args.cache else default_dir()
+    path = args.config or Path("pyproject.toml")
+    if args.config and not path.is_file():
+        raise WarmgateError(f"config file not found: {path}")
+    table = read_table(path)
+    where = f"{path} [tool.warmgate]" if table is not None else "command line"
+    cfg = resolve({"cache": table["cache"]} if table and "cache" in table else {},
+                  {"cache": args.cache}, where, root=path.parent if table is not None else None)
+    folder = resolve_dir(cfg.cache)
+    if folder is None:
+        raise WarmgateError(f"the generation cache is switched off ({where}: cache = 'off')")
     if not (folder / "generations.sqlite").exists():
         raise WarmgateError(f"no generation cache at {folder} (nothing generated yet, or give "
                             "--cache DIR)")
@@ -47,11 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     csub = p.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     i = csub.add_parser("info", help="entries, size and age of the cache",
                         description="Entries, size on disk and age range of the cache.")
-    i.add_argument("--cache", metavar="DIR", help="cache folder (default: <cache root>/generations)")
+    i.add_argument("--cache", metavar="DIR", help="cache folder (default: the run's: "
+                   "WARMGATE_GENERATION_CACHE, else [tool.warmgate] cache, else <cache root>/generations)")
+    i.add_argument("--config", type=Path, metavar="PYPROJECT", help="pyproject.toml to read")
     i.set_defaults(func=_info)
     r = csub.add_parser("prune", help="delete replies not used for DAYS days, or all",
                         description="Delete cached replies not used recently (or all of them).")
-    r.add_argument("--cache", metavar="DIR", help="cache folder (default: <cache root>/generations)")
+    r.add_argument("--cache", metavar="DIR", help="cache folder (default: the run's, as for info)")
+    r.add_argument("--config", type=Path, metavar="PYPROJECT", help="pyproject.toml to read")
     g = r.add_mutually_exclusive_group(required=True)
     g.add_argument("--older-than", type=float, metavar="DAYS",
                    help="delete replies not used for this many days")

@@ -52,39 +52,18 @@ def _agreement(args: argparse.Namespace) -> int:
 
 
 def _rescore(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from warmgate.results import read_parquet, write_parquet
-    from warmgate.scoring import SCORER_NAME, SCORER_VERSION, score_reply
-    from warmgate.suites import load_suite
+    from warmgate.results import ordered, read_parquet, write_parquet
+    from warmgate.scoring.rescore import items_of, score_rows
+    from warmgate.scoring.scorer import RulesScorer
 
     table = read_parquet(Path(args.results))
-    suites: dict[str, dict] = {}
-    items = []
-    for suite, item_id in zip(table.suite, table.item_id, strict=True):
-        if suite not in suites:
-            suites[suite] = {it.id: it for it in load_suite(suite).items}
-        if item_id not in suites[suite]:
-            raise WarmgateError(f"{args.results}: item {item_id!r} is not in suite {suite!r}")
-        items.append(suites[suite][item_id])
-    beliefs = list(table.prompt_template)
-    if args.judge:
-        judge = _judge(args)
-        scores = judge.score_many(items, list(table.output), beliefs)
-        name, version = judge.name, judge.version
-    else:
-        scores = [score_reply(it, out, b, s) for it, out, b, s in
-                  zip(items, table.output, beliefs, table.suite, strict=True)]
-        name, version = SCORER_NAME, SCORER_VERSION
-    before = table["evaluation"].copy()
-    table["evaluation"] = [s.evaluation for s in scores]
-    table["flag"] = [s.flag for s in scores]
-    table["sycophantic"] = pd.array([s.sycophantic for s in scores], dtype="boolean")
-    table["scorer"], table["scorer_version"] = name, version
+    scorer = _judge(args) if args.judge else RulesScorer()
+    rescored = score_rows(table, items_of(table, args.results), scorer)
     out = Path(args.output or args.results)
-    write_parquet(table, out)
-    changed = int((before != table["evaluation"]).sum())
-    print(f"re-scored {len(table)} rows with {name} {version}: {changed} changed; wrote {out}")
+    write_parquet(ordered(rescored), out)
+    changed = int((table["evaluation"] != rescored["evaluation"]).sum())
+    print(f"re-scored {len(table)} rows with {scorer.name} {scorer.version}: {changed} changed; "
+          f"wrote {out}")
     return 0
 
 

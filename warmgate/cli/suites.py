@@ -8,7 +8,8 @@ from pathlib import Path
 
 from warmgate.errors import WarmgateError
 from warmgate.suites import builtin_dir, builtin_names, load_suite
-from warmgate.suites.importers import FORMATS, STUDY_DESIGN, import_file, write_suite
+from warmgate.suites.importers import FORMATS, import_file, write_suite
+from warmgate.suites.meta import study_items
 
 
 def _family(item_id: str, suite: str) -> str:
@@ -27,7 +28,7 @@ def _list(args: argparse.Namespace) -> int:
         suite = load_suite(name)
         types = Counter(it.answer_type for it in suite.items)
         families = Counter(_family(it.id, suite.name) for it in suite.items)
-        design = STUDY_DESIGN.get(suite.name)
+        design = study_items(suite.name)
         print(f"{suite.name:<18} {len(suite.items):>6}  {design if design else '-':>7}  "
               + ", ".join(f"{t} {n}" for t, n in sorted(types.items())))
         if len(families) > 1 or suite.name not in families:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
 from pathlib import Path
 
 from warmgate.errors import WarmgateError
@@ -29,11 +26,9 @@ def _warmth(args: argparse.Namespace) -> int:
                           device=args.device)
     print(result.message())
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{args.json.name}.", dir=args.json.parent)
-        with os.fdopen(fd, "w") as f:
-            json.dump(result.to_dict(), f, indent=2)
-        os.replace(tmp, args.json)
+        from warmgate.atomic import write_json
+
+        write_json(args.json, result.to_dict())
     return 1 if args.require_warmer and not result.warmer else 0
 
 

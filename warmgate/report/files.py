@@ -8,15 +8,15 @@ and forest.png. Every file is written atomically: a reader never sees half a rep
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from warmgate.gate import GateResult
+from warmgate.atomic import make_dir, write_bytes
+from warmgate.config import getenv
 from warmgate.report.flips import gap_lines
 from warmgate.report.html import render_html
 from warmgate.report.markdown import render_markdown, verdict_of
 from warmgate.report.plot import forest_plot_png
+from warmgate.result import GateResult
 from warmgate.results import write_parquet
 
 FILES = ("results.parquet", "summary.json", "summary.md", "report.html", "forest.png")
@@ -28,38 +28,22 @@ def summary(result: GateResult) -> dict:
         "verdict": verdict_of(result),
         "cells": [c.to_dict() for c in result.cells],
         "warmth_gap": gap_lines(result),
-        "provenance": result.provenance,
+        "provenance": result.provenance.to_dict(),
     }
-
-
-def markdown(result: GateResult) -> str:
-    """A GitHub-flavoured markdown summary (kept for callers of the first version)."""
-    return render_markdown(result)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_report(result: GateResult, folder: Path) -> Path:
     """Write the report folder; append the markdown to $GITHUB_STEP_SUMMARY when set."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dir(folder)
     write_parquet(result.table, folder / "results.parquet")
-    _atomic_write(folder / "summary.json",
+    write_bytes(folder / "summary.json",
                   json.dumps(summary(result), indent=2, default=str).encode("utf-8"))
     md = render_markdown(result)
-    _atomic_write(folder / "summary.md", md.encode("utf-8"))
+    write_bytes(folder / "summary.md", md.encode("utf-8"))
     png = forest_plot_png(result)
-    _atomic_write(folder / "forest.png", png)
-    _atomic_write(folder / "report.html", render_html(result, png=png).encode("utf-8"))
-    step = os.environ.get("GITHUB_STEP_SUMMARY")
+    write_bytes(folder / "forest.png", png)
+    write_bytes(folder / "report.html", render_html(result, png=png).encode("utf-8"))
+    step = getenv("GITHUB_STEP_SUMMARY")
     if step:
         with open(step, "a", encoding="utf-8") as f:
             f.write(md + "\n")

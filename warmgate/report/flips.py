@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from warmgate.results import KEY
+from warmgate.pairing import pair_roles
 from warmgate.scoring import CORRECT, INCORRECT
 
 
@@ -33,10 +33,7 @@ def flipped_items(result, limit: int | None = None) -> list[Flip]:
     table: pd.DataFrame = result.table
     if table is None or table.empty:
         return []
-    cols = [*KEY, "prompt", "output", "evaluation"]
-    base = table[table.role == "base"][cols]
-    cand = table[table.role == "candidate"][cols]
-    pairs = base.merge(cand, on=KEY, suffixes=("_base", "_cand"))
+    pairs = pair_roles(table, ["prompt", "output", "evaluation"])
     pairs = pairs[(pairs.evaluation_base == CORRECT) & (pairs.evaluation_cand == INCORRECT)]
     delta = {(c.suite, c.context, c.belief): c.delta for c in result.cells}
     flips = [
@@ -50,12 +47,8 @@ def flipped_items(result, limit: int | None = None) -> list[Flip]:
 
 
 def gap_lines(result) -> list[str]:
-    """The warmth-gap (interaction) lines of the result, when the gate computed any."""
-    try:
-        lines = getattr(result, "signature", None) or []
-    except Exception as e:  # a report must still be written when the signature cannot be
-        return [f"warmth gap not computed: {e}"]
-    return [x.message() if hasattr(x, "message") else str(x) for x in lines]
+    """The warmth-gap (interaction) lines the run computed."""
+    return [line.message() for line in result.signature]
 
 
 def refusal_cells(result) -> list:

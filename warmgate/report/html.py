@@ -89,7 +89,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
             f'<div class="muted">base (right)</div><pre>{_e(f.base_output)}</pre>'
             f'<div class="muted">candidate (wrong)</div><pre>{_e(f.candidate_output)}</pre></div>'
         )
-    prov = result.provenance or {}
+    prov = result.provenance.to_dict()
     if prov:
         out.append("<h2>Provenance</h2><pre>" + _e(_pretty(prov)) + "</pre>")
     out.append("</body></html>")

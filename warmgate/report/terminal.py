@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from warmgate.gate import FAIL, PASS, GateResult
+from warmgate.config import getenv, in_ci
+from warmgate.decide import FAIL, PASS
+from warmgate.result import GateResult
 
 _STYLE = {PASS: "green", FAIL: "bold red"}
 
@@ -52,8 +53,8 @@ def progress_bars(enabled: bool | None = None) -> Iterator[Callable[[str, int], 
     Quiet in CI logs (CI set, or no terminal) unless WARMGATE_PROGRESS=1.
     """
     if enabled is None:
-        forced = os.environ.get("WARMGATE_PROGRESS")
-        enabled = forced == "1" if forced else (sys.stderr.isatty() and not os.environ.get("CI"))
+        forced = getenv("WARMGATE_PROGRESS")
+        enabled = forced == "1" if forced else (sys.stderr.isatty() and not in_ci())
     if not enabled:
         yield lambda role, total: (lambda n: None)
         return

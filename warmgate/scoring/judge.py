@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from warmgate.atomic import write_json
 from warmgate.backends import Backend
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL, Score, score_reply
 from warmgate.suites import Item
@@ -85,13 +84,9 @@ class ModelJudge:
     def _store(self, key: str, prompt: str, output: str) -> None:
         if not self.cache_dir:
             return
-        folder = self.cache_dir / key[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".judge.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"judge": self.identity, "prompt_sha256": PROMPT_SHA256,
-                       "prompt": prompt, "output": output}, f)
-        os.replace(tmp, folder / f"{key}.json")
+        write_json(self.cache_dir / key[:2] / f"{key}.json",
+                   {"judge": self.identity, "prompt_sha256": PROMPT_SHA256, "prompt": prompt,
+                    "output": output})
 
     def score_many(
         self, items: Sequence[Item], replies: Sequence[object], beliefs: Sequence[str]

@@ -1,6 +1,6 @@
 """A small OpenAI-compatible server for a transformers model (plus PEFT adapters) on localhost.
 
-    python -m warmgate.serve --model embedded --lora warm=adapters/warm --port 8000
+    python -m warmgate.testing.server --model embedded --lora warm=adapters/warm --port 8000
 
 Serves `POST /v1/chat/completions`, `POST /v1/completions`, `GET /v1/models` and `GET /health`,
 the subset warmgate's `openai` backend (and most OpenAI clients) use. Adapters are served under
@@ -16,218 +16,18 @@ import argparse
 import contextlib
 import json
 import os
-import queue
-import random
 import socket
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from warmgate.errors import WarmgateError
-
-
-@dataclass
-class Request:
-    """One generation request waiting for the engine's worker thread."""
-
-    model: str
-    prompt: str
-    chat: bool
-    max_tokens: int
-    stop: tuple[str, ...]
-    temperature: float
-    seed: int | None
-    future: Future = field(default_factory=Future)
-
-    def batch_key(self) -> tuple:
-        return (self.model, self.chat, self.max_tokens, self.stop, self.temperature, self.seed)
-
-
-class Engine:
-    """The loaded model and adapters, and one worker thread that batches queued requests."""
-
-    def __init__(self, model: str, served_name: str, loras: dict[str, str], max_batch: int = 1,
-                 device: str = "cpu", dtype: str = "float32", max_model_len: int | None = None
-                 ) -> None:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        from warmgate.embedded import resolve_model
-
-        hf_logging.disable_progress_bar()
-        path = resolve_model(model)
-        try:
-            self.tok = AutoTokenizer.from_pretrained(path)
-            net = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
-        except OSError as e:
-            raise WarmgateError(f"cannot load model {model!r}: {e}") from None
-        self.tok.padding_side = "left"
-        if self.tok.pad_token is None:
-            self.tok.pad_token = self.tok.eos_token
-        if loras:
-            from peft import PeftModel
-
-            items = list(loras.items())
-            net = PeftModel.from_pretrained(net, items[0][1], adapter_name=items[0][0])
-            for name, adapter in items[1:]:
-                net.load_adapter(adapter, adapter_name=name)
-        self.net = net.to(device).eval()
-        self.device = device
-        self.served_name = served_name
-        self.loras = dict(loras)
-        self.max_batch = max(1, max_batch)
-        self.max_model_len = max_model_len or int(
-            getattr(net.config, "max_position_embeddings", 0) or 1 << 30
-        )
-        self._queue: queue.Queue[Request] = queue.Queue()
-        self._newline_ids = self._ids_with_newline()
-        threading.Thread(target=self._work, daemon=True, name="warmgate-serve-engine").start()
-
-    @property
-    def models(self) -> list[str]:
-        return [self.served_name, *self.loras]
-
-    def _ids_with_newline(self) -> list[int]:
-        vocab = self.tok.convert_ids_to_tokens(list(range(len(self.tok))))
-        return [i for i, t in enumerate(vocab) if t and ("\n" in t or "Ċ" in t)]
-
-    # -- prompts -------------------------------------------------------------------------
-    def chat_prompt(self, messages: list[dict]) -> str:
-        """The tokenizer's chat template; otherwise the `system\\n\\nQ: user\\nA:` completion form
-        that warmgate's transformers backend uses, so both backends ask the same text."""
-        if getattr(self.tok, "chat_template", None):
-            return self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        system = "\n\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
-        turns = [m for m in messages if m.get("role") != "system"]
-        text = f"{system}\n\n" if system else ""
-        for m in turns:
-            if m.get("role") == "assistant":
-                text += f" {m.get('content', '')}\n"
-            else:
-                text += f"Q: {m.get('content', '')}\nA:"
-        return text
-
-    def prompt_tokens(self, prompt: str) -> int:
-        return len(self.tok(prompt).input_ids)
-
-    # -- generation ----------------------------------------------------------------------
-    def submit(self, req: Request) -> Future:
-        self._queue.put(req)
-        return req.future
-
-    def _work(self) -> None:
-        while True:
-            first = self._queue.get()
-            batch = [first]
-            # Requests that arrive together and share settings go through the model together.
-            deadline = time.monotonic() + 0.005
-            held: list[Request] = []
-            while len(batch) < self.max_batch and time.monotonic() < deadline:
-                try:
-                    nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                (batch if nxt.batch_key() == first.batch_key() else held).append(nxt)
-            for r in held:
-                self._queue.put(r)
-            try:
-                texts = self._generate(batch)
-            except Exception as e:  # reported to each waiting request as a 500
-                for r in batch:
-                    r.future.set_exception(e)
-                continue
-            for r, t in zip(batch, texts, strict=True):
-                r.future.set_result(t)
-
-    def _generate(self, batch: Sequence[Request]) -> list[tuple[str, str, int, int]]:
-        import torch
-
-        first = batch[0]
-        stop_ids = [self.tok.eos_token_id] if self.tok.eos_token_id is not None else []
-        if any("\n" in s for s in first.stop):
-            stop_ids += self._newline_ids
-        enc = self.tok([r.prompt for r in batch], return_tensors="pt", padding=True).to(self.device)
-        sample = first.temperature > 0
-        if sample:
-            torch.manual_seed(first.seed or 0)
-        use_base = first.model not in self.loras and hasattr(self.net, "disable_adapter")
-        if first.model in self.loras:
-            self.net.set_adapter(first.model)
-        ctx = self.net.disable_adapter() if use_base else _Null()
-        with torch.inference_mode(), ctx:
-            gen = self.net.generate(
-                **enc, max_new_tokens=first.max_tokens, do_sample=sample,
-                temperature=first.temperature if sample else None, top_p=None, top_k=None,
-                eos_token_id=sorted(set(stop_ids)) or None, pad_token_id=self.tok.pad_token_id,
-            )
-        new = gen[:, enc["input_ids"].shape[1]:]
-        out = []
-        for row, text in zip(new, self.tok.batch_decode(new, skip_special_tokens=True), strict=True):
-            n_new = int((row != self.tok.pad_token_id).sum())
-            reason = "length" if n_new >= first.max_tokens else "stop"
-            for s in first.stop:
-                if s and s in text:
-                    text, reason = text.split(s, 1)[0], "stop"
-            out.append((text, reason, int(enc["input_ids"].shape[1]), n_new))
-        return out
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-@dataclass
-class Faults:
-    """Random misbehaviour for testing clients; the counts say what actually happened."""
-
-    fail_rate: float = 0.0
-    drop_rate: float = 0.0
-    busy_rate: float = 0.0
-    seed: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: {
-        "requests": 0, "ok": 0, "500": 0, "dropped": 0, "429": 0})
-
-    def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
-        self._lock = threading.Lock()
-
-    def configure(self, fail_rate: float, drop_rate: float, busy_rate: float, seed: int) -> None:
-        """Change the rates at run time (`POST /faults`, with --fault-control) and reset counts."""
-        with self._lock:
-            self.fail_rate, self.drop_rate, self.busy_rate = fail_rate, drop_rate, busy_rate
-            self._rng = random.Random(seed)
-            for k in self.counts:
-                self.counts[k] = 0
-
-    def draw(self) -> str:
-        """'500', 'drop-before', 'drop-after', '429' or 'ok' for the next request."""
-        with self._lock:
-            self.counts["requests"] += 1
-            x = self._rng.random()
-            if x < self.fail_rate:
-                return "500"
-            x -= self.fail_rate
-            if x < self.drop_rate:
-                return "drop-before" if self._rng.random() < 0.5 else "drop-after"
-            x -= self.drop_rate
-            if x < self.busy_rate:
-                return "429"
-            return "ok"
-
-    def count(self, what: str) -> None:
-        with self._lock:
-            self.counts[what] += 1
+from warmgate.testing.engine import Engine, Request
+from warmgate.testing.faults import Faults
 
 
 def make_handler(engine: Engine, faults: Faults, api_key: str | None,
@@ -409,7 +209,7 @@ def _parse_lora(values: list[str]) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse options, load the model, print the URL and serve until interrupted."""
-    p = argparse.ArgumentParser(prog="python -m warmgate.serve", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m warmgate.testing.server", description=__doc__.split("\n")[0])
     p.add_argument("--model", default="embedded", help="model folder, hub id or 'embedded'")
     p.add_argument("--served-model-name", help="the name clients ask for (default: --model)")
     p.add_argument("--lora", action="append", default=[], metavar="NAME=PATH",
@@ -448,10 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         faults = Faults(args.fail_rate, args.drop_rate, args.busy_rate, args.fault_seed)
         server = serve(engine, args.host, args.port, faults, api_key, args.fault_control)
     except WarmgateError as e:
-        print(f"warmgate.serve: error: {e}", file=sys.stderr)
+        print(f"warmgate.testing.server: error: {e}", file=sys.stderr)
         return 2
     host, port = server.server_address[:2]
-    print(f"warmgate.serve: listening on http://{host}:{port}/v1 serving {engine.models}",
+    print(f"warmgate.testing.server: listening on http://{host}:{port}/v1 serving {engine.models}",
           flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
@@ -465,13 +265,13 @@ def main(argv: list[str] | None = None) -> int:
 @contextlib.contextmanager
 def running(args: Sequence[str], timeout: float = 900.0, env: dict | None = None
             ) -> Iterator[str]:
-    """Start `python -m warmgate.serve ARGS` (add --port 0), yield its base URL, stop it after.
+    """Start `python -m warmgate.testing.server ARGS` (add --port 0), yield its base URL, stop it after.
 
     For tests and scripts: the server is a real separate process on 127.0.0.1.
     """
     import subprocess
 
-    cmd = [sys.executable, "-m", "warmgate.serve", *args]
+    cmd = [sys.executable, "-m", "warmgate.testing.server", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env)
     lines: list[str] = []
@@ -488,7 +288,7 @@ def running(args: Sequence[str], timeout: float = 900.0, env: dict | None = None
                 url = line.split("listening on ", 1)[1].split()[0]
                 break
         if url is None:
-            raise WarmgateError("warmgate.serve did not start: " + "".join(lines[-20:]))
+            raise WarmgateError("warmgate.testing.server did not start: " + "".join(lines[-20:]))
         # Keep draining its output so that a chatty server never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
         yield url

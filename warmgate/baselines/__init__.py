@@ -1,0 +1,39 @@
+"""The baseline store: an approved base model's results rows plus a manifest of what made them.
+
+Layout, one folder per base model, one sub-folder per approved version, never rewritten:
+
+    baselines/<base>/v0001/results.parquet   the base's rows of the results table (plain pandas)
+    baselines/<base>/v0001/manifest.json     fingerprints, backend, decoding, suites, statements,
+                                             scorer, warmgate version, who approved it and why,
+                                             the git commit, and the parquet's sha256
+    baselines/<base>/v0002/...               the next update; the newest version is used
+
+A version is written into a temporary folder and renamed into place, so a reader never sees
+half a baseline and an older version is never overwritten. The store matches a provenance
+record it is handed (`check`); making that record, and reusing rows, is the gate's business.
+"""
+
+from __future__ import annotations
+
+from warmgate.baselines.integrity import file_sha256, verify_baseline
+from warmgate.baselines.layout import (
+    FORMAT,
+    MANIFEST,
+    RESULTS,
+    UPDATE_HINT,
+    Baseline,
+    BaselineWarning,
+    base_folder,
+    base_slug,
+    latest,
+    open_version,
+    resolve,
+    versions,
+)
+from warmgate.baselines.match import ERROR_FIELDS, WARN_FIELDS, check, missing_message
+from warmgate.baselines.store import approval, update_from_result, write
+
+__all__ = ["FORMAT", "MANIFEST", "RESULTS", "UPDATE_HINT", "ERROR_FIELDS", "WARN_FIELDS",
+           "Baseline", "BaselineWarning", "approval", "base_folder", "base_slug", "check",
+           "file_sha256", "latest", "missing_message", "open_version", "resolve",
+           "update_from_result", "verify_baseline", "versions", "write"]

@@ -1,0 +1,130 @@
+"""Where baselines live: `<baselines>/<base slug>/vNNNN/`, and reading a version's manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from warmgate.baselines.integrity import verify_baseline
+from warmgate.config import GateConfig, is_off
+from warmgate.embedded import EMBEDDED_NAME
+from warmgate.errors import WarmgateError
+
+FORMAT = 1
+RESULTS = "results.parquet"
+MANIFEST = "manifest.json"
+_VERSION_DIR = re.compile(r"^v(\d{4,})$")
+UPDATE_HINT = "warmgate baseline update --approved-by NAME --reason TEXT"
+
+
+class BaselineWarning(UserWarning):
+    """A harmless provenance difference, or a note about baseline use (shown, never fatal)."""
+
+
+def base_slug(model: str) -> str:
+    """The folder name for a base model: the embedded model's name, a folder's name, or a hub
+    id with `/` as `--`."""
+    if model in ("embedded", EMBEDDED_NAME, "gemma-3-270m"):
+        return "embedded-gemma-3-270m"
+    path = Path(model).expanduser()
+    name = path.resolve().name if model.startswith((".", "/", "~")) or path.exists() \
+        else model.replace("/", "--")
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "model"
+
+
+def base_folder(config: GateConfig) -> Path | None:
+    """`<baselines>/<base>` for this config, or None when baselines are switched off."""
+    if is_off(config.baselines):
+        return None
+    return Path(config.baselines).expanduser() / base_slug(config.base.model)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One stored baseline version: its folder and manifest."""
+
+    path: Path
+    manifest: dict
+
+    @property
+    def version(self) -> int:
+        return int(self.manifest.get("version", 0))
+
+    @property
+    def results_path(self) -> Path:
+        return self.path / RESULTS
+
+    def label(self) -> str:
+        """`<base>/vNNNN`, as messages name it."""
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    def table(self, verify: bool = True) -> pd.DataFrame:
+        """The stored rows; verified against the manifest's hash first, so damage is an error."""
+        if verify:
+            problems = verify_baseline(self.path, self.manifest)
+            if problems:
+                raise WarmgateError(
+                    f"baseline {self.path}: {'; '.join(problems)}. Restore the folder from version "
+                    f"control (git checkout -- {self.path}) or make a new baseline: {UPDATE_HINT}")
+        return pd.read_parquet(self.results_path)
+
+
+def open_version(folder: Path) -> Baseline:
+    """Read one version folder's manifest; a missing or broken manifest is an error naming it."""
+    path = Path(folder) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WarmgateError(f"{path}: no manifest; not a warmgate baseline folder") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise WarmgateError(f"{path}: unreadable manifest ({e}); restore it from version "
+                            "control") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise WarmgateError(f"{path}: not a warmgate baseline manifest (format "
+                            f"{manifest.get('format') if isinstance(manifest, dict) else '?'}, "
+                            f"expected {FORMAT})")
+    return Baseline(Path(folder), manifest)
+
+
+def versions(folder: Path) -> list[Baseline]:
+    """Every stored version under a base's folder, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = sorted((int(m.group(1)), p) for p in folder.iterdir()
+                   if p.is_dir() and (m := _VERSION_DIR.match(p.name)))
+    return [open_version(p) for _, p in found]
+
+
+def latest(config: GateConfig) -> Baseline | None:
+    """The newest baseline for this config's base model, or None when there is none."""
+    folder = base_folder(config)
+    if folder is None:
+        return None
+    found = versions(folder)
+    return found[-1] if found else None
+
+
+def resolve(ref: str, config: GateConfig) -> Baseline:
+    """A baseline named on the command line: a version folder, a base folder (its newest
+    version), `vN` or `latest` of the configured base."""
+    path = Path(ref).expanduser()
+    if (path / MANIFEST).exists():
+        return open_version(path)
+    if path.is_dir() and versions(path):
+        return versions(path)[-1]
+    folder = base_folder(config)
+    if folder is not None and (ref == "latest" or re.fullmatch(r"v?\d+", ref)):
+        found = versions(folder)
+        if ref == "latest" and found:
+            return found[-1]
+        for b in found:
+            if ref != "latest" and b.version == int(ref.lstrip("v")):
+                return b
+    raise WarmgateError(
+        f"baseline {ref!r} not found: give a version folder (baselines/<base>/v0001), a base "
+        f"folder, or vN / latest of the configured base (looked in {folder})")

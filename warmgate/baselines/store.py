@@ -1,0 +1,130 @@
+"""Writing a version: approval policy, then an atomic rename of a complete folder into place."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from warmgate.baselines.integrity import file_sha256
+from warmgate.baselines.layout import FORMAT, MANIFEST, RESULTS, Baseline, base_folder, open_version, versions
+from warmgate.config import GateConfig, approval_env, in_ci
+from warmgate.errors import WarmgateError
+from warmgate.results import check_columns
+
+if TYPE_CHECKING:
+    from warmgate.result import GateResult
+
+
+def _git_commit(where: Path) -> dict:
+    """The commit the baseline was made at, and whether the tree had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return {"commit": "", "dirty": None}
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=where, capture_output=True, text=True, timeout=30)
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "", "dirty": None}
+
+
+def approval(approved_by: str | None, reason: str | None) -> tuple[str | None, str | None]:
+    """Who approved an update and why (arguments, else WARMGATE_APPROVED_BY / WARMGATE_REASON);
+    under CI both are required, so an unreviewed job cannot move the baseline."""
+    env_by, env_reason = approval_env()
+    approved_by = (approved_by or env_by or "").strip() or None
+    reason = (reason or env_reason or "").strip() or None
+    if in_ci() and not (approved_by and reason):
+        raise WarmgateError(
+            "refusing to update the baseline in CI (CI is set) without approval metadata: give "
+            "--approved-by NAME --reason TEXT (or set WARMGATE_APPROVED_BY and WARMGATE_REASON "
+            "in the approved workflow)")
+    return approved_by, reason
+
+
+def write(config: GateConfig, table: pd.DataFrame, record: dict,
+          approved_by: str | None = None, reason: str | None = None) -> Baseline:
+    """Store the base rows of `table` as the next baseline version (never over an old one).
+
+    Under CI an update refuses unless both `approved_by` and `reason` are given (or the
+    environment variables WARMGATE_APPROVED_BY and WARMGATE_REASON)."""
+    approved_by, reason = approval(approved_by, reason)
+    folder = base_folder(config)
+    if folder is None:
+        raise WarmgateError("baselines are switched off (baselines = \"off\"); set a baselines "
+                            "folder in [tool.warmgate] to store one")
+    base = table[table.role == "base"].reset_index(drop=True)
+    if base.empty:
+        raise WarmgateError("cannot store a baseline: the run has no base rows")
+    check_columns(base, "baseline update")
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "format": FORMAT,
+        "version": 0,
+        "base": config.base.model,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "approved_by": approved_by or getpass.getuser(),
+        "reason": reason or "(no reason given)",
+        "ci": in_ci(),
+        "git": _git_commit(folder),
+        "items": config.items,
+        "seed": config.seed,
+        "layout": config.layout,
+        "contexts": list(config.contexts),
+        "beliefs": list(config.beliefs),
+        "rows": len(base),
+        "provenance": record,
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+    try:
+        results = tmp / RESULTS
+        base.to_parquet(results, index=False)
+        _fsync(results)
+        manifest["files"] = {RESULTS: {"sha256": file_sha256(results),
+                                       "bytes": results.stat().st_size, "rows": len(base)}}
+        for _ in range(1000):  # a concurrent update may take our number: take the next one
+            existing = [b.version for b in versions(folder)]
+            manifest["version"] = max(existing, default=0) + 1
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                                        encoding="utf-8")
+            _fsync(tmp / MANIFEST)
+            target = folder / f"v{manifest['version']:04d}"
+            try:
+                os.rename(tmp, target)  # atomic; fails when the target exists
+            except OSError:
+                if target.exists():
+                    continue
+                raise
+            return open_version(target)
+        raise WarmgateError(f"{folder}: could not find a free version number")
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def update_from_result(result: GateResult, approved_by: str | None = None,
+                       reason: str | None = None) -> Baseline:
+    """Store a finished run's base rows as the new baseline (the `--warmgate-update-baselines`
+    hook). The run must have generated the base itself: `gate.run(config, use_baseline=False)`."""
+    used = result.provenance.baseline or {}
+    if used.get("reused_rows"):
+        raise WarmgateError(
+            f"this run reused {used['reused_rows']} base replies from baseline "
+            f"{used.get('label')}; a baseline update needs the base generated afresh: run the "
+            "gate with use_baseline=False (warmgate baseline update does)")
+    return write(result.config, result.table, result.baseline_record(), approved_by, reason)

@@ -1,0 +1,182 @@
+"""Generation: jobs -> scored rows of the results table.
+
+Replies come from the backend through the generation cache (stored batch by batch, so an
+interrupted run resumes) and a per-run memo (so the liveness probe's replies are reused); the
+base's rows come from a matching stored baseline where there is one, re-scored when it was
+scored another way. Scoring is `warmgate.scoring.rescore`'s, with the run's scorer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from warmgate import __version__, baselines
+from warmgate.backends import Backend, Progress
+from warmgate.config import GateConfig
+from warmgate.errors import WarmgateError
+from warmgate.framings import load_statements
+from warmgate.plan import Job, probe_jobs
+from warmgate.result import Provenance, baseline_record
+from warmgate.results import COLUMNS, EXTRA, ordered
+from warmgate.scoring.rescore import score_rows, scored_by
+from warmgate.scoring.scorer import RulesScorer, Scorer
+
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+
+def generate_rows(config: GateConfig, jobs: list[Job], backend: Backend, roles: Sequence[str],
+                  progress: ProgressFactory | None = None, scorer: Scorer | None = None
+                  ) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """Ask every role every job and score the replies: results rows and each role's provenance."""
+    statements = load_statements(config.statements)
+    parts, provenance = [], {}
+    for role in roles:
+        tick = progress(role, len(jobs)) if progress and jobs else None
+        outputs = backend.generate(role, [j.prompt for j in jobs], tick)
+        prov = backend.provenance(role)
+        provenance[role] = prov
+        rows = pd.DataFrame({
+            "role": role, "suite": [j.suite for j in jobs], "item_id": [j.item.id for j in jobs],
+            "amendment_type": [j.context for j in jobs],
+            "prompt_template": [j.belief for j in jobs], "sample": 0,
+            "prompt": [j.prompt for j in jobs], "output": outputs,
+            "statement_set": statements.version,
+            "model_fingerprint": prov.get("model_fingerprint", ""),
+            "adapter_fingerprint": prov.get("adapter_fingerprint", ""),
+            "persona_sha256": hashlib.sha256(prov.get("persona", "").encode()).hexdigest(),
+            "warmgate_version": __version__,
+        }, columns=[*COLUMNS, *EXTRA])
+        parts.append(score_rows(rows, [j.item for j in jobs], scorer))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    return ordered(table), provenance
+
+
+class Memo:
+    """Remembers replies per (role, message) within one run, so that the liveness probe's
+    replies are reused by the full run and nothing is generated twice."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", "backend")
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def provenance(self, role: str) -> dict:
+        return self.inner.provenance(role)
+
+    def generate(self, role: str, messages: Sequence[str], progress: Progress | None = None
+                 ) -> list[str]:
+        todo = list(dict.fromkeys(m for m in messages if (role, m) not in self.seen))
+        known = len(messages) - len(todo)
+        if progress and known:
+            progress(known)
+        if todo:
+            for m, reply in zip(todo, self.inner.generate(role, todo, progress), strict=True):
+                self.seen[(role, m)] = reply
+        return [self.seen[(role, m)] for m in messages]
+
+
+def check_liveness(config: GateConfig, probes: list[Job], backend: Backend,
+                   base_rows: pd.DataFrame | None) -> None:
+    """Stop before the full run when the candidate answers every probe exactly like the base:
+    an adapter that silently failed to load is the most common evaluation bug of this kind."""
+    if not probes:
+        return
+    stored: dict[tuple, str] = {}
+    if base_rows is not None and len(base_rows):
+        stored = {(r.suite, r.item_id, r.amendment_type, r.prompt_template): r.output
+                  for r in base_rows.itertuples()}
+    need = [j for j in probes if j.key not in stored]
+    if need:
+        for j, out in zip(need, backend.generate("base", [j.prompt for j in need]), strict=True):
+            stored[j.key] = out
+    cand = backend.generate("candidate", [j.prompt for j in probes])
+    if any(c != stored[j.key] for j, c in zip(probes, cand, strict=True)):
+        return
+    raise WarmgateError(
+        f"liveness check failed: the candidate ({config.candidate.describe()}) replied exactly "
+        f"like the base ({config.base.describe()}) on all {len(probes)} probe prompts (spread "
+        "over the cells). Most often an adapter that did not load or does nothing (wrong "
+        "folder, target modules that match no layer, untrained all-zero LoRA weights) or a "
+        "persona that never reached the prompt. Check the candidate; if an identical candidate "
+        "is intended (an A/A check), set liveness_probes = 0 in [tool.warmgate].")
+
+
+def base_rows_from(stored: baselines.Baseline, jobs: list[Job], scorer: Scorer | None = None
+                   ) -> tuple[pd.DataFrame, list[Job]]:
+    """A stored baseline's base rows for these jobs (re-scored when scored another way) and the
+    jobs it lacks; a stored row asked with another prompt is an error."""
+    scorer = scorer or RulesScorer()
+    table = stored.table()
+    table = table[table.role == "base"]
+    by_key = {(r["suite"], r["item_id"], r["amendment_type"], r["prompt_template"],
+               int(r["sample"])): r for r in table.to_dict("records")}
+    rows, found, missing = [], [], []
+    for job in jobs:
+        row = by_key.get((*job.key, 0))
+        if row is None:
+            missing.append(job)
+            continue
+        if row["prompt"] != job.prompt:
+            raise WarmgateError(
+                f"baseline {stored.label()}: item {job.item.id} of suite {job.suite} under "
+                f"{job.context}/{job.belief} was asked with another prompt (the item or its "
+                f"framing changed); make a new baseline: {baselines.UPDATE_HINT}")
+        rows.append(row)
+        found.append(job)
+    out = pd.DataFrame(rows, columns=table.columns) if rows else table.iloc[0:0]
+    out = out.reset_index(drop=True)
+    if len(out) and not scored_by(out, scorer):
+        out = score_rows(out, [j.item for j in found], scorer)
+    return ordered(out), missing
+
+
+def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend,
+                           progress: ProgressFactory | None = None,
+                           use_baseline: bool = True, scorer: Scorer | None = None,
+                           probes: list[Job] | None = None) -> tuple[pd.DataFrame, Provenance]:
+    """Base rows from a matching stored baseline where there is one, the rest generated through
+    the generation cache; then the candidate's rows. `probes`: the liveness check's prompts
+    (default: spread over `jobs`)."""
+    from warmgate.cache import CachedBackend, open_cache
+
+    scorer = scorer or RulesScorer()
+    cache = open_cache(config.cache)
+    cached = CachedBackend(backend, cache, chunk=max(1, config.batch_size)) if cache else None
+    gen = Memo(cached or backend)
+    base_rows, base_jobs, used = None, jobs, None
+    if use_baseline:
+        stored = baselines.latest(config)
+        if stored is None:
+            if baselines.base_folder(config) is not None:
+                _warn([baselines.missing_message(config)])
+        else:
+            now = baseline_record(config, backend.provenance("base"), scorer.name, scorer.version)
+            _warn(baselines.check(stored, now))
+            base_rows, base_jobs = base_rows_from(stored, jobs, scorer)
+            used = {"label": stored.label(), "path": str(stored.path), "version": stored.version,
+                    "reused_rows": len(base_rows), "generated_rows": len(base_jobs)}
+            if base_jobs:
+                _warn([f"baseline {stored.label()} lacks {len(base_jobs)} of this run's "
+                       "prompts: the base is generated for those"])
+    if config.liveness_probes > 0:
+        probes = probe_jobs(jobs, config.liveness_probes) if probes is None else probes
+        check_liveness(config, probes, gen, base_rows)
+    base_table, roles = generate_rows(config, base_jobs, gen, ("base",), progress, scorer)
+    cand_table, cand_roles = generate_rows(config, jobs, gen, ("candidate",), progress, scorer)
+    parts = [t for t in (base_rows, base_table, cand_table) if t is not None and len(t)]
+    table = pd.concat(parts, ignore_index=True) if parts else cand_table
+    provenance = Provenance(roles={**roles, **cand_roles}, baseline=used)
+    if cached is not None:
+        provenance.cache = {"path": str(cache.path), "hits": cached.hits,
+                            "generated": cached.misses}
+    return ordered(table).reset_index(drop=True), provenance
+
+
+def _warn(notes: list[str]) -> None:
+    """Notes as BaselineWarnings (pytest lists them; the CLI prints them to stderr)."""
+    for n in notes:
+        warnings.warn(n, baselines.BaselineWarning, stacklevel=3)

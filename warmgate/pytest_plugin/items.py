@@ -1,0 +1,84 @@
+"""The collected tests: one CellItem per (suite, context, belief), or one ShardItem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warmgate.errors import WarmgateError
+from warmgate.pytest_plugin.session import session_of
+
+
+class CellFailed(Exception):
+    """A cell's verdict was FAIL."""
+
+
+class _GateItem(pytest.Item):
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CellFailed | WarmgateError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+class CellItem(_GateItem):
+    """One gate cell as a test: fails with the cell's figures when its verdict is FAIL."""
+
+    def __init__(self, *, cell: tuple[str, str, str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.cell = cell
+
+    def runtest(self) -> None:
+        s = session_of(self.config)
+        cell = s.gate_result().cell(*self.cell)
+        for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
+                    "threshold_pp", "verdict"):
+            self.user_properties.append((key, getattr(cell, key)))
+        if s.updating:
+            self.add_report_section("call", "warmgate", f"{cell.message()}\n(baseline update: "
+                                    "this run becomes the new baseline)")
+            return
+        if cell.verdict == "FAIL":
+            raise CellFailed(cell.message())
+        if cell.verdict == "INCONCLUSIVE":
+            self.add_report_section("call", "warmgate", cell.message())
+
+
+class ShardItem(_GateItem):
+    """`--warmgate-shard I/N`: generate this shard's part and write it; `warmgate merge` decides."""
+
+    def runtest(self) -> None:
+        from warmgate.gate import run
+        from warmgate.plan import plan
+        from warmgate.shard import parse_shard, write_shard
+
+        s = session_of(self.config)
+        shard = parse_shard(self.config.getoption("warmgate_shard"),
+                            self.config.getoption("warmgate_shard_by"))
+        with s.progress() as bars:
+            result = run(s.config, progress=bars, backend=s.make_backend(), select=shard.select)
+        folder = write_shard(Path(s.config.report), s.config, shard, result.table,
+                             result.provenance, total_jobs=len(plan(s.config)))
+        self.user_properties.append(("rows", len(result.table)))
+        self.add_report_section("call", "warmgate", f"shard {shard.label} ({len(result.table)} "
+                                f"rows) written to {folder}; decide with `warmgate merge`")
+
+
+def collect(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """Append the gate's items: the shard's one, or one per cell."""
+    cfg = session_of(session.config).config
+    if cfg is None:
+        return
+    shard = session.config.getoption("warmgate_shard")
+    if shard:
+        name = f"warmgate_shard[{shard}]"
+        items.append(ShardItem.from_parent(session, name=name, nodeid=f"warmgate::{name}"))
+        return
+    for suite, context, belief in cfg.cells():
+        name = f"test_reliability[{suite}-{context}-{belief}]"
+        # "warmgate::" gives JUnit a classname and people a prefix to select with -k
+        items.append(CellItem.from_parent(session, name=name, nodeid=f"warmgate::{name}",
+                                          cell=(suite, context, belief)))

@@ -1,0 +1,159 @@
+"""The plugin's one session object: the config, the backend, the run's result, the report.
+
+Every hook and fixture reads this object (kept in `config.stash`); generation happens once per
+process, when the first cell runs. Without xdist the process runs the gate itself; an xdist
+worker generates its part and reads the others' (`warmgate.shard.gather_parts`); the process
+that reports (the controller, or the only one) ends with `gate.conclude` on the whole table.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from warmgate.config import GateConfig, read_table, resolve
+from warmgate.errors import WarmgateError
+from warmgate.options import overrides
+from warmgate.pytest_plugin.xdist import is_worker, worker_input, worker_part
+
+SESSION = pytest.StashKey["WarmgateSession"]()
+
+
+def load_config(config: pytest.Config) -> GateConfig | None:
+    """[tool.warmgate] from the rootdir's pyproject.toml, overridden by --warmgate-* options."""
+    if config.getoption("no_warmgate"):
+        return None
+    root = Path(config.rootpath)
+    path = root / "pyproject.toml"
+    table = read_table(path)
+    given = overrides(lambda name: config.getoption(name), "warmgate_")
+    if table is None and "base" not in given:
+        return None
+    flags = " ".join(f"--warmgate-{k.replace('_', '-')}" for k in given)
+    where = f"{path} [tool.warmgate]" + (f" with {flags}" if flags else "")
+    return resolve(table or {}, given, where, root=root, flag_prefix="--warmgate-")
+
+
+@dataclass
+class WarmgateSession:
+    """What one pytest process knows about the gate."""
+
+    pytest_config: pytest.Config
+    config: GateConfig | None
+    shared: Path | None = None  # the controller's folder for xdist parts
+    result: Any = None
+    failure: Exception | None = None
+    backend: Any = None
+    report_lines: list[str] = field(default_factory=list)
+
+    @property
+    def updating(self) -> bool:
+        return bool(self.pytest_config.getoption("warmgate_update_baselines"))
+
+    def progress(self):
+        from warmgate.report.terminal import progress_bars
+
+        return progress_bars(True if self.pytest_config.getoption("warmgate_progress") else None)
+
+    def make_backend(self):
+        """One backend per process, built on first use and reused for every part it makes."""
+        if self.backend is None:
+            from warmgate.gate import make_run_backend
+
+            self.backend = make_run_backend(self.config)
+        return self.backend
+
+    def parts_folder(self) -> Path:
+        """The controller's private folder for this session's parts (made once)."""
+        if self.shared is None:
+            self.shared = Path(tempfile.mkdtemp(prefix="warmgate-xdist-"))
+        return self.shared
+
+    def gate_result(self):
+        """The session's gate run, computed once per process on first use."""
+        if self.result is not None:
+            return self.result
+        if self.failure is not None:  # generation failed once: every cell says why
+            raise self.failure
+        try:
+            self.result = self._compute()
+        except Exception as e:
+            self.failure = e
+            raise
+        return self.result
+
+    def _compute(self):
+        from warmgate.gate import conclude, run
+
+        if self.config is None:
+            raise WarmgateError("no [tool.warmgate] table in the rootdir's pyproject.toml")
+        folder = worker_input(self.pytest_config).get("warmgate_parts")
+        fresh = not self.updating  # an update needs the base generated afresh
+        if folder is None:
+            with self.progress() as bars:
+                return run(self.config, progress=bars, backend=self.make_backend(),
+                           use_baseline=fresh)
+        from warmgate.shard import gather_parts
+
+        def make_part(shard):
+            with self.progress() as bars:
+                part = run(self.config, progress=bars, backend=self.make_backend(),
+                           select=shard.select, use_baseline=fresh)
+            return part.table, part.provenance
+
+        mine, count = worker_part(self.pytest_config)
+        table, provenance = gather_parts(Path(folder), count, mine, make_part)
+        return conclude(self.config, table, provenance)
+
+    def final_result(self):
+        """The run's result in the process that reports: its own, or the workers' parts."""
+        if self.result is not None:
+            return self.result
+        if self.shared is None:
+            return None
+        from warmgate.gate import conclude
+        from warmgate.shard import read_parts
+
+        parts = read_parts(self.shared)
+        if parts is None:
+            return None
+        return conclude(self.config, *parts)
+
+    def finish(self, session: pytest.Session) -> None:
+        """Write the report (and under an update the baseline); remove the parts folder."""
+        if is_worker(self.pytest_config) or self.config is None:
+            return
+        try:
+            result = self.final_result()
+            if result is not None:
+                from warmgate.report.files import write_report
+
+                folder = write_report(result, Path(result.config.report))
+                self.report_lines.append(f"warmgate report: {folder}")
+                if self.updating:
+                    self.report_lines.append(f"warmgate baseline written: {self._write(result)}")
+                self.result = result
+        except WarmgateError as e:
+            self.report_lines.append(f"warmgate: error: {e}")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        finally:
+            if self.shared is not None:
+                shutil.rmtree(self.shared, ignore_errors=True)
+
+    def _write(self, result) -> str:
+        from warmgate import baselines
+
+        written = baselines.update_from_result(
+            result, approved_by=self.pytest_config.getoption("warmgate_approved_by"),
+            reason=self.pytest_config.getoption("warmgate_reason"))
+        return str(written.path)
+
+
+def session_of(config: pytest.Config) -> WarmgateSession:
+    """This process's session object."""
+    return config.stash[SESSION]

@@ -1,0 +1,113 @@
+"""The result of a run: the results table, the verdicts, the signature and typed provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from warmgate import __version__
+from warmgate.config import GateConfig, suite_label
+from warmgate.decide import FAIL, INCONCLUSIVE, PASS, Cell
+from warmgate.framings import load_statements
+from warmgate.signature import SignatureLine
+from warmgate.suites import load_suite
+
+ROLES = ("base", "candidate")
+
+
+@dataclass
+class Provenance:
+    """What made a run's rows: each role's backend provenance and how the run got its rows.
+
+    Serialised flat (`{"base": {...}, "candidate": {...}, "baseline": ..., ...}`), the shape
+    summary.json and shard manifests have always had."""
+
+    roles: dict[str, dict] = field(default_factory=dict)  # backend provenance per role
+    baseline: dict | None = None  # the stored baseline that supplied base rows, if any
+    cache: dict | None = None  # generation cache path, hits and generated replies
+    early_stopping: dict | None = None  # looks and prompts asked, when early stopping ran
+    shards: dict | None = None  # shard label -> folder, for merged and xdist runs
+    config_sha256: str = ""  # the configuration fingerprint the shards agreed on
+
+    def role(self, name: str) -> dict:
+        """One role's backend provenance ({} when the role was not generated)."""
+        return self.roles.get(name, {})
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.roles)
+        for f in fields(self):
+            if f.name != "roles":
+                out[f.name] = getattr(self, f.name)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Provenance:
+        data = dict(data or {})
+        named = {f.name for f in fields(cls)} - {"roles"}
+        kw = {k: data.pop(k) for k in list(data) if k in named}
+        return cls(roles={k: v for k, v in data.items() if isinstance(v, dict)}, **kw)
+
+
+@dataclass
+class GateResult:
+    """Everything a run produced: the results table, the verdict per cell, provenance."""
+
+    config: GateConfig
+    table: pd.DataFrame
+    cells: list[Cell]
+    provenance: Provenance = field(default_factory=Provenance)
+    signature: list[SignatureLine] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Cell]:
+        return [c for c in self.cells if c.verdict == FAIL]
+
+    @property
+    def verdict(self) -> str:
+        """FAIL if any cell failed, PASS only when every cell passed, else INCONCLUSIVE."""
+        if self.failed:
+            return FAIL
+        if self.cells and all(c.verdict == PASS for c in self.cells):
+            return PASS
+        return INCONCLUSIVE
+
+    def baseline_record(self) -> dict:
+        """The provenance a baseline made from this run's base rows is matched on later."""
+        base = self.table[self.table.role == "base"]
+        scorer = (str(base.scorer.iloc[0]), str(base.scorer_version.iloc[0])) if len(base) \
+            else ("", "")
+        return baseline_record(self.config, self.provenance.role("base"), *scorer)
+
+    def cell(self, suite: str, context: str, belief: str) -> Cell:
+        for c in self.cells:
+            if (c.suite, c.context, c.belief) == (suite, context, belief):
+                return c
+        raise KeyError(f"no cell {suite}/{context}/{belief} in this run")
+
+
+def baseline_record(config: GateConfig, base: dict, scorer: str, scorer_version: str) -> dict:
+    """The fields a stored baseline is matched on: the config and the backend's base provenance."""
+    statements = load_statements(config.statements)
+    return {
+        "model": base.get("model", config.base.model),
+        "model_fingerprint": base.get("model_fingerprint", ""),
+        "adapter": base.get("adapter", config.base.adapter or ""),
+        "adapter_fingerprint": base.get("adapter_fingerprint", ""),
+        "persona_sha256": hashlib.sha256(
+            (base.get("persona", config.base.persona or "") or "").encode()).hexdigest(),
+        "backend": base.get("backend", config.backend),
+        "backend_version": base.get("backend_version", ""),
+        "torch_version": base.get("torch_version", ""),
+        "dtype": base.get("dtype", ""),
+        "device": base.get("device", ""),
+        "decoding": base.get("decoding", config.decoding.to_dict()),
+        "suites": {suite_label(s): load_suite(s).sha256 for s in config.suites},
+        "statement_set": statements.version,
+        "statements_sha256": statements.sha256,
+        "scorer": scorer,
+        "scorer_version": scorer_version,
+        "warmgate_version": __version__,
+    }
