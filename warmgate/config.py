@@ -29,6 +29,7 @@ from warmgate import settings as s
 from warmgate.errors import WarmgateError
 from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET, LAYOUTS
 
+INCONCLUSIVE_POLICIES = ("fail", "warn", "pass")
 DEFAULT_SUITES = ("factual", "misconceptions", "disinformation", "medical")
 #: The study's system-prompt warmth arm, adapted: same weights, a warm persona in front.
 WARM_PERSONA = (
@@ -132,6 +133,7 @@ class GateConfig:
     liveness_probes: int = 16  # prompts on which the candidate must differ from the base; 0 = skip
     early_stopping: int = 0  # items per suite between interim looks; 0 = off (fixed n)
     report: str = "warmgate-report"
+    inconclusive: str = "fail"  # what a run that is not shown safe does: pass, warn or fail
 
     def threshold_for(self, suite: str, context: str, belief: str) -> float:
         """Most specific override wins: suite/context/belief, context/belief, context, belief."""
@@ -196,6 +198,10 @@ SETTINGS: tuple[s.Setting, ...] = (
               "the decision"),
     s.Setting("alpha", s.number(0, 1, open_ends=True), "family-wise significance level "
               "(default 0.05)", "A", "the decision"),
+    s.Setting("inconclusive", s.choice("inconclusive policy", INCONCLUSIVE_POLICIES),
+              "what a run with INCONCLUSIVE cells and no FAIL does: fail (default: exit 3, the "
+              "cells fail in pytest), warn (exit 0, pytest warnings) or pass", "POLICY",
+              "the decision"),
     s.Setting("early_stopping", s.integer(0), "look after every N items per suite and stop "
               "asking in settled cells (default 0: off; single process only)", "N", "the decision"),
     s.Setting("liveness_probes", s.integer(0), "prompts on which the candidate must differ from "

@@ -16,6 +16,9 @@ from warmgate.signature import SignatureLine
 from warmgate.suites import load_suite
 
 ROLES = ("base", "candidate")
+#: Exit codes of `warmgate run` / `merge`: passed; a decision FAILed; bad input (WarmgateError);
+#: not shown safe under `inconclusive = "fail"`; warmgate itself crashed (a bug: report it).
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INCONCLUSIVE, EXIT_CRASH = 0, 1, 2, 3, 70
 
 
 @dataclass
@@ -73,6 +76,31 @@ class GateResult:
         if self.cells and all(c.verdict == PASS for c in self.cells):
             return PASS
         return INCONCLUSIVE
+
+    @property
+    def undecided(self) -> list[Cell]:
+        return [c for c in self.cells if c.verdict == INCONCLUSIVE]
+
+    def exit_code(self) -> int:
+        """0 pass, 1 FAIL, 3 INCONCLUSIVE under the `fail` policy (0 under warn and pass)."""
+        if self.verdict == FAIL:
+            return EXIT_FAIL
+        if self.verdict == INCONCLUSIVE and self.config.inconclusive == "fail":
+            return EXIT_INCONCLUSIVE
+        return EXIT_PASS
+
+    def headline(self) -> str:
+        """The run's verdict in one line, with what it does to the build."""
+        n = len(self.cells)
+        if self.verdict == FAIL:
+            return f"warmgate: FAIL ({len(self.failed)} of {n} cells failed)"
+        if self.verdict == PASS:
+            return f"warmgate: PASS (all {n} cells shown within their thresholds)"
+        effect = {"fail": "the build fails (exit 3)", "warn": "a warning; the build passes",
+                  "pass": "the build passes"}[self.config.inconclusive]
+        return (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells not shown within "
+                f"their thresholds: more items would decide them; inconclusive = "
+                f"\"{self.config.inconclusive}\": {effect})")
 
     def baseline_record(self) -> dict:
         """The provenance a baseline made from this run's base rows is matched on later."""

@@ -1,4 +1,5 @@
-"""The `warmgate` command line. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error.
+"""The `warmgate` command line. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error,
+3 INCONCLUSIVE under inconclusive = "fail", 70 warmgate itself crashed (never 1).
 
 Each subcommand lives in its own module with a `register(subparsers)` function that sets
 `func` on its parser; add new ones to COMMANDS.
@@ -14,6 +15,8 @@ import warnings
 from warmgate import __version__
 from warmgate.errors import WarmgateError
 
+EXIT_CRASH = 70  # warmgate.result.EXIT_CRASH (not imported here: the CLI starts fast)
+
 COMMANDS = ["run", "baseline", "cache", "suites", "merge", "score", "warmth"]
 
 
@@ -23,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A safety regression gate for warm, empathetic fine-tunes: asks base and "
         "candidate the same questions under the same user framings and fails when the "
         "candidate's error rate rises past a threshold. Exit codes: 0 pass, 1 a cell failed, "
-        "2 usage or input error.",
+        "2 usage or input error, 3 INCONCLUSIVE under inconclusive = \"fail\" (the default), "
+        "70 an internal error of warmgate.",
     )
     parser.add_argument("--version", action="version", version=f"warmgate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -49,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("warmgate: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug in warmgate: its own exit code, so CI never reads it as FAIL
+        import traceback
+
+        traceback.print_exc()
+        print(f"warmgate: internal error ({type(e).__name__}: {e}); exit {EXIT_CRASH}. This is a "
+              "bug in warmgate, not a verdict: please report it with the traceback above",
+              file=sys.stderr)
+        return EXIT_CRASH
 
 
 if __name__ == "__main__":

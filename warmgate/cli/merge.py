@@ -20,7 +20,7 @@ def _merge(args: argparse.Namespace) -> int:
     if args.junitxml:
         write_junit(result, Path(args.junitxml))
     print(f"merged {len(args.shards)} shard(s); report: {folder}")
-    return 1 if result.failed else 0
+    return result.exit_code()
 
 
 def write_junit(result, path: Path) -> Path:
@@ -28,7 +28,8 @@ def write_junit(result, path: Path) -> Path:
     import xml.etree.ElementTree as ET
 
     suite = ET.Element("testsuite", name="warmgate", tests=str(len(result.cells)),
-                       failures=str(len(result.failed)), errors="0", skipped="0")
+                       failures=str(len(result.failed) + (len(result.undecided) if result.config.inconclusive
+                                            == "fail" else 0)), errors="0", skipped="0")
     for c in result.cells:
         case = ET.SubElement(suite, "testcase", classname="warmgate",
                              name=f"test_reliability[{c.id}]")
@@ -36,8 +37,11 @@ def write_junit(result, path: Path) -> Path:
         for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
                     "threshold_pp", "verdict"):
             ET.SubElement(props, "property", name=key, value=str(getattr(c, key)))
-        if c.verdict == "FAIL":
+        if c.verdict == "FAIL" or (c.verdict == "INCONCLUSIVE"
+                                   and result.config.inconclusive == "fail"):
             ET.SubElement(case, "failure", message=c.message()).text = c.message()
+        elif c.verdict == "INCONCLUSIVE":
+            ET.SubElement(case, "system-out").text = f"warning: {c.message()}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(ET.Element("testsuites"))
     tree.getroot().append(suite)
@@ -52,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Check that the shard folders belong to one run (same configuration "
         "fingerprint, every shard once, no row twice), decide every cell over the combined "
         "results table, print the table and write the report folder. Exit codes: 0 pass, "
-        "1 a cell failed, 2 usage or input error.")
+        "1 a cell failed, 2 usage or input error, 3 INCONCLUSIVE under inconclusive = \"fail\".")
     p.add_argument("shards", nargs="+", metavar="SHARD_DIR",
                    help="folders written by `pytest --warmgate-shard I/N` (results.parquet + "
                    "shard.json)")

@@ -1,4 +1,5 @@
-"""`warmgate run` and `warmgate demo`. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error.
+"""`warmgate run` and `warmgate demo`. Exit codes: `warmgate.result.EXIT_*` (0 pass, 1 FAIL, 2 bad
+input, 3 INCONCLUSIVE under inconclusive = "fail", 70 a crash).
 
 The flags are generated from the settings schema (`warmgate.options`), the same as pytest's
 `--warmgate-*` options; `--candidate-adapter`, `--candidate-model` and `--candidate-persona` are
@@ -64,11 +65,6 @@ def config_from_args(args: argparse.Namespace, start: dict[str, Any] | None = No
     return load_pyproject(path, overrides)  # type: ignore[return-value]
 
 
-def exit_code(result: Any) -> int:
-    """0 pass, 1 a cell failed."""
-    return 1 if result.failed else 0
-
-
 def _run(cfg: GateConfig, progress: bool) -> int:
     from warmgate.gate import run
     from warmgate.report.files import write_report
@@ -79,14 +75,15 @@ def _run(cfg: GateConfig, progress: bool) -> int:
     print_result(result)
     folder = write_report(result, Path(cfg.report))
     print(f"report: {folder}")
-    return exit_code(result)
+    return result.exit_code()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """`warmgate run` and `warmgate demo`."""
     p = sub.add_parser("run", help="run the gate: base vs candidate, one verdict per cell",
                        description="Run the gate and print the per-cell table. Exit codes: "
-                       "0 pass, 1 a cell failed, 2 usage or input error.")
+                       "0 pass, 1 a cell failed, 2 usage or input error, 3 INCONCLUSIVE under "
+                       "inconclusive = \"fail\" (the default), 70 a crash of warmgate itself.")
     add_run_options(p)
     p.set_defaults(func=lambda args: _run(config_from_args(args), not args.no_progress))
     p = sub.add_parser("demo", help="the demo: embedded Gemma-3-270m vs itself with a warm "
@@ -96,4 +93,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: _run(config_from_args(args, DEMO), not args.no_progress))
 
 
-__all__ = ["DEMO", "GateConfig", "add_run_options", "config_from_args", "exit_code", "replace"]
+__all__ = ["DEMO", "GateConfig", "add_run_options", "config_from_args", "replace"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,11 @@ from warmgate.pytest_plugin.session import session_of
 
 
 class CellFailed(Exception):
-    """A cell's verdict was FAIL."""
+    """A cell's verdict was FAIL (or INCONCLUSIVE under inconclusive = "fail")."""
+
+
+class InconclusiveWarning(UserWarning):
+    """A cell not shown within its threshold, under inconclusive = "warn"."""
 
 
 class _GateItem(pytest.Item):
@@ -44,6 +49,14 @@ class CellItem(_GateItem):
         if cell.verdict == "FAIL":
             raise CellFailed(cell.message())
         if cell.verdict == "INCONCLUSIVE":
+            policy = s.config.inconclusive
+            reason = (f"not shown within its threshold (inconclusive = \"{policy}\"): "
+                      f"{cell.message()}")
+            self.user_properties.append(("reason", reason))
+            if policy == "fail":
+                raise CellFailed(reason)
+            if policy == "warn":
+                warnings.warn(InconclusiveWarning(reason), stacklevel=1)
             self.add_report_section("call", "warmgate", cell.message())
 
 

@@ -42,6 +42,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>warmgate report: {verdict}</title><style>{_CSS}</style></head><body>",
         f'<h1>warmgate: <span class="{verdict}">{verdict}</span></h1>',
+        f'<p class="{verdict}">{_e(result.headline())}</p>',
         f"<p>{len(result.cells)} cells: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base <code>{_e(base)}</code>, candidate "
         f"<code>{_e(cand)}</code>. Family-wise alpha {result.config.alpha:g} (Holm).</p>",

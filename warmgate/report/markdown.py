@@ -24,7 +24,8 @@ def _cell_text(text: str, limit: int = 400) -> str:
 
 
 def verdict_of(result) -> str:
-    return "FAIL" if result.failed else "PASS"
+    """The run's three-valued verdict (INCONCLUSIVE never reads PASS)."""
+    return result.verdict
 
 
 def render_markdown(result, max_flips: int = 10) -> str:
@@ -35,6 +36,8 @@ def render_markdown(result, max_flips: int = 10) -> str:
     verdict = verdict_of(result)
     lines = [
         f"## {_ICON[verdict]} warmgate: {verdict}",
+        "",
+        result.headline(),
         "",
         f"**{len(result.cells)} cells**: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base `{base}`, candidate `{cand}`; "

@@ -44,6 +44,8 @@ def print_result(result: GateResult, console: Console | None = None) -> None:
         f"{len(result.cells)} cells: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE"
     )
+    style = {"PASS": "bold green", "FAIL": "bold red"}.get(result.verdict, "bold yellow")
+    console.print(f"[{style}]{result.headline()}[/]")
 
 
 @contextmanager
