@@ -140,36 +140,10 @@ def paired_diff_ci(
     return tango_scalar(b, c, n, float(norm.ppf(1 - (1 - confidence) / 2)))
 
 
-def _tango_t(b: int, c: int, n: int, delta: float) -> float:
-    a2 = 2 * n
-    bb = -b - c + (2 * n - b + c) * delta
-    cc = -c * delta * (1 - delta)
-    q = (math.sqrt(max(bb * bb - 4 * a2 * cc, 0.0)) - bb) / (2 * a2)
-    var = n * (2 * q + delta * (1 - delta))
-    num = b - c - n * delta
-    if var > 0:
-        return num / math.sqrt(var)
-    return math.inf if num > 0 else -math.inf if num < 0 else 0.0
-
-
 def tango_scalar(b: int, c: int, n: int, z: float, iters: int = 50) -> tuple[float, float]:
-    """Tango's interval for one cell in plain floats (same bisection as `tango_bounds`)."""
-    if n <= 0:
-        return -1.0, 1.0
-    est = (b - c) / n
-    lo_u, hi_u, lo_l, hi_l = est, 1.0, -1.0, est
-    for _ in range(iters):
-        mid = (lo_u + hi_u) / 2
-        if _tango_t(b, c, n, mid) > -z:
-            lo_u = mid
-        else:
-            hi_u = mid
-        mid = (lo_l + hi_l) / 2
-        if _tango_t(b, c, n, mid) > z:
-            lo_l = mid
-        else:
-            hi_l = mid
-    return min(hi_l, est), max(lo_u, est)
+    """Tango's interval for one cell as plain floats (the same bisection as `tango_bounds`)."""
+    lo, hi = _tango_solve(*(np.asarray(x, dtype=float) for x in (b, c, n)), z, iters)
+    return float(lo), float(hi)
 
 
 # --- multiplicity --------------------------------------------------------------------------
@@ -259,14 +233,15 @@ def min_detectable_increase(
     return hi
 
 
-def _projected_verdict(
-    rate_b: float, rate_c: float, n: int, threshold_pp: float, alpha: float, z: float
-) -> str:
-    b, c = round(rate_b * n), round(rate_c * n)
-    if mcnemar(b, c, "greater").pvalue < alpha and (b - c) / n * 100 > threshold_pp:
-        return "FAIL"
-    _, upper = tango_scalar(b, c, n, z)
-    return "PASS" if upper * 100 < threshold_pp else ""
+def _projected_verdicts(
+    rate_b: float, rate_c: float, sizes: np.ndarray, threshold_pp: float, alpha: float, z: float
+) -> np.ndarray:
+    """Per size: "FAIL", "PASS" or "" (undecided) at the observed rates, counts rounded."""
+    b, c = np.round(rate_b * sizes), np.round(rate_c * sizes)
+    fail = (mcnemar_greater_array(b.astype(np.int64), c.astype(np.int64)) < alpha) & (
+        (b - c) / sizes * 100 > threshold_pp)
+    _, upper = tango_bounds(b, c, sizes, z)
+    return np.where(fail, "FAIL", np.where(upper * 100 < threshold_pp, "PASS", ""))
 
 
 def items_to_decide(
@@ -279,32 +254,31 @@ def items_to_decide(
     FAIL (exact test at `alpha`, estimate above threshold) or PASS (Tango upper bound at
     1 - confidence_alpha below threshold), with which; (None, "") when no size up to `limit`
     decides it (the estimate sits on the threshold, or threshold 0 with no observed increase).
+    Sizes are tried in vectors: n doubled up to `limit`, then a 64-point grid narrowing on the
+    first decided size (the projected verdict is monotone in n apart from rounding).
     """
     n = n11 + b + c + n00
     if n == 0:
         return None, ""
-    conf_alpha = alpha if confidence_alpha is None else confidence_alpha
-    z = float(norm.ppf(1 - conf_alpha))
+    z = float(norm.ppf(1 - (alpha if confidence_alpha is None else confidence_alpha)))
     rb, rc = b / n, c / n
-    size = n
-    verdict = _projected_verdict(rb, rc, size, threshold_pp, alpha, z)
-    if verdict:
-        return size, verdict
-    low = size
-    while not verdict:
-        low, size = size, size * 2
-        if size > limit:
-            return None, ""
-        verdict = _projected_verdict(rb, rc, size, threshold_pp, alpha, z)
-    # the projected verdict is monotone in n apart from rounding: bisect to the first decided n
-    high = size
+    doubled = n * 2 ** np.arange(max(1, math.floor(math.log2(max(limit / n, 1))) + 1))
+    v = _projected_verdicts(rb, rc, doubled, threshold_pp, alpha, z)
+    if not v.any():
+        return None, ""
+    k = int(np.argmax(v != ""))
+    if k == 0:
+        return n, str(v[0])
+    low, high, verdict = int(doubled[k - 1]), int(doubled[k]), str(v[k])
     while high - low > 1:
-        mid = (low + high) // 2
-        v = _projected_verdict(rb, rc, mid, threshold_pp, alpha, z)
-        if v:
-            high, verdict = mid, v
-        else:
-            low = mid
+        grid = np.unique(np.linspace(low, high, 66).round().astype(np.int64))[1:-1]
+        v = _projected_verdicts(rb, rc, grid.astype(float), threshold_pp, alpha, z)
+        if not v.any():
+            low = int(grid[-1])
+            continue
+        i = int(np.argmax(v != ""))
+        high, verdict = int(grid[i]), str(v[i])
+        low = int(grid[i - 1]) if i else low
     return high, verdict
 
 
