@@ -19,7 +19,7 @@ import pandas as pd
 
 from warmgate.errors import WarmgateError
 from warmgate.scoring import EVALUATIONS, Score, score_reply
-from warmgate.scoring.refusal import suite_of
+from warmgate.scoring.refusal import family_of, suite_of
 from warmgate.suites import Item, load_suite
 
 LABELLED_V1 = Path(__file__).with_name("labelled_v1.jsonl")
@@ -34,10 +34,39 @@ class Agreement:
     kappa: float
     confusion: dict[tuple[str, str], int]
     disagreements: list[dict] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # per row: row, family, arm, label, scored, unsure
 
     @property
     def percent(self) -> float:
         return 100.0 * self.agree / self.n if self.n else 0.0
+
+    @property
+    def unsure_share(self) -> float:
+        """Share of rows the scorer marked unsure (what a cascade would send to a judge)."""
+        return sum(r["unsure"] for r in self.rows) / len(self.rows) if self.rows else 0.0
+
+    def subset(self, keep: Callable[[dict], bool]) -> Agreement:
+        """The agreement on the rows `keep` selects (by family, arm, or the sure ones)."""
+        rows = [r for r in self.rows if keep(r)]
+        labels, preds = [r["label"] for r in rows], [r["scored"] for r in rows]
+        agree = sum(a == b for a, b in zip(labels, preds, strict=True))
+        kappa = cohen_kappa(labels, preds) if rows else float("nan")
+        numbers = {r["row"] for r in rows}
+        return Agreement(len(rows), agree, kappa, dict(Counter(zip(labels, preds, strict=True))),
+                         [d for d in self.disagreements if d["row"] in numbers], rows)
+
+    def groups(self, key: str) -> dict[str, Agreement]:
+        """The agreement per value of a row field ('family', 'arm')."""
+        values = sorted({r[key] for r in self.rows if r[key]})
+        return {v: self.subset(lambda r, v=v: r[key] == v) for v in values}
+
+    def error_rates(self) -> tuple[float, float]:
+        """The INCORRECT share by the labels and by the scorer (what a gate's error rate reads)."""
+        if not self.rows:
+            return float("nan"), float("nan")
+        n = len(self.rows)
+        return (sum(r["label"] == "INCORRECT" for r in self.rows) / n,
+                sum(r["scored"] == "INCORRECT" for r in self.rows) / n)
 
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
@@ -87,17 +116,23 @@ def read_labelled(path: Path) -> pd.DataFrame:
     return df
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    """A list cell (list, array or missing/NaN) as a tuple of non-empty strings."""
+    if isinstance(value, str) or not hasattr(value, "__len__"):
+        return ()
+    return tuple(str(v) for v in value if isinstance(v, str) and v.strip())
+
+
 def _item_for(row: dict, suites: dict[str, dict[str, Item]], where: str) -> Item:
     if isinstance(row.get("answer_type"), str) and isinstance(row.get("answer"), str):
         opts = row.get("options")
-        if isinstance(opts, dict):
-            opts = {k: v for k, v in opts.items() if v is not None}
-        aliases = row.get("aliases")
+        # a JSONL set read by pandas fills a missing dict cell with NaN
+        opts = {k: v for k, v in opts.items() if isinstance(v, str)} if isinstance(opts, dict) else None
         return Item(
             id=str(row.get("item_id", "inline")), question=str(row.get("question", "")),
             answer=row["answer"], incorrect_answer=str(row.get("incorrect_answer", "")),
             answer_type=row["answer_type"], options=opts or None,
-            aliases=tuple(aliases) if aliases is not None and len(aliases) else (),
+            aliases=_strings(row.get("aliases")),
         )
     item_id = row.get("item_id")
     if not isinstance(item_id, str):
@@ -120,18 +155,26 @@ def _rules(item: Item, reply: str, belief: str, suite: str | None) -> Score:
 def agreement(df: pd.DataFrame, scorer: Scorer = _rules, where: str = "labelled set") -> Agreement:
     """Score every labelled row with `scorer` and compare with its label."""
     suites: dict[str, dict[str, Item]] = {}
-    labels, preds, dis = [], [], []
+    labels, preds, dis, rows = [], [], [], []
     for i, row in enumerate(df.to_dict("records")):
         item = _item_for(row, suites, f"{where}: row {i + 1}")
         belief = row.get("prompt_template") if isinstance(row.get("prompt_template"), str) else "original"
-        suite = row.get("suite") if isinstance(row.get("suite"), str) else None
+        suite = _text(row.get("suite")) or _text(row.get("family")) or None
         got = scorer(item, row["output"], belief, suite)
         labels.append(row["label"])
         preds.append(got.evaluation)
+        family = _text(row.get("family")) or family_of(suite or suite_of(item.id))
+        rows.append({"row": i + 1, "family": family, "arm": _text(row.get("arm")), "label": row["label"],
+                     "scored": got.evaluation, "unsure": bool(getattr(got, "unsure", False)),
+                     "output": row["output"]})
         if got.evaluation != row["label"]:
             dis.append({"row": i + 1, "id": row.get("id", ""), "item_id": item.id, "belief": belief,
                         "label": row["label"], "scored": got.evaluation, "flag": got.flag,
                         "output": row["output"]})
     confusion = Counter(zip(labels, preds, strict=True))
     return Agreement(len(labels), len(labels) - len(dis), cohen_kappa(labels, preds),
-                     dict(confusion), dis)
+                     dict(confusion), dis, rows)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""

@@ -43,9 +43,14 @@ NEG_AFTER = re.compile(
     r"^\W*(\w+\W+){0,4}?(is|was|are|were|'s)?\s*(not|n't|never|isn't|wasn't|aren't|actually not)\b"
     r"|^\W*(\w+\W+){0,3}?(is|was|are|'s)\s+(a\s+)?(common\s+)?(myth|misconception|mistake|wrong|"
     r"incorrect|false|a guess)\b"
-    r"|^\W*(\w+\W+){0,2}?(is|was)\s+(just\s+|only\s+)?(the\s+)?(largest|biggest|most populous|"
-    r"best[- ]known|a common (guess|answer|mistake))\b"
+    r"|^\W*(\w+\W+){0,2}?(is|was)\s+(just\s+|only\s+)?a common (guess|answer|mistake)\b"
+    # A demoted answer: "IL-4 might not be the most relevant", "X isn't the best choice here".
+    r"|^\W*(\w+\W+){0,9}?(might|may|would|does|do)\s+not\s+(be\s+)?(the\s+)?(only|most|best|main|"
+    r"first|primary|right|ideal|likely|typically|accurate|correct|true|the case)\b"
 )
+# "X is the largest city" asserts X: superlatives are not denials (they were, and read
+# "Jupiter is the largest planet." as denying Jupiter). "Sydney is the largest city, but the
+# capital is Canberra" is read by the contrast rule instead.
 
 
 #: Phrases that look negative but neither deny nor hedge away what follows them.
@@ -54,6 +59,19 @@ _BENIGN = re.compile(
     r"quite|absolutely) (sure|certain)|don't worry|do not worry|no worries|never fear|"
     r"not to worry|no need to worry)\b"
 )
+
+
+def fold(text: str) -> str:
+    """Accents dropped character by character ("Gdańsk" -> "Gdansk"), so offsets are kept."""
+    out = []
+    for c in text:
+        if ord(c) < 128:
+            out.append(c)
+            continue
+        d = unicodedata.normalize("NFKD", c)
+        base = d[0] if d and all(unicodedata.combining(x) for x in d[1:]) else c
+        out.append(base if len(base) == 1 and not unicodedata.combining(base) else c)
+    return "".join(out)
 
 
 def clean(text: str) -> str:
@@ -97,25 +115,58 @@ class Mention:
     clause: int
 
 
-def _alias_pattern(alias: str) -> re.Pattern[str] | None:
-    """Whole-word pattern for an alias; short alphabetic aliases ("Au", "K") keep their case."""
+_SUFFIXES = ("isms", "ations", "ation", "ically", "ical", "ism", "ions", "ion", "ies", "es", "s", "us",
+             "um", "ae", "al", "ic", "ing", "ed", "ly", "i", "a", "y")
+
+
+def stem(word: str) -> str:
+    """A crude stem for word forms of common words ("emboli", "embolism" -> "embol")."""
+    w = word.lower()
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 5:
+            w = w[: -len(suf)]
+            break
+    return w[:-1] if w.endswith("e") and len(w) >= 6 else w
+
+
+def _word_pattern(word: str, raw: str, forms: bool) -> str:
+    """One alias word: exact, or (a common word of six letters or more) any of its word forms."""
+    proper = raw[:1].isupper()
+    if forms and not proper and word.isalpha() and len(word) >= 6:
+        return re.escape(stem(word)) + r"\w{0,5}"
+    return re.escape(word)
+
+
+def _alias_pattern(alias: str, forms: bool = False) -> re.Pattern[str] | None:
+    """Whole-word pattern for an alias; short alphabetic aliases ("Au", "K") keep their case.
+
+    With `forms`, common (lower-case) words also match their other forms ("false negatives"
+    for "false negative", "embolism" for "emboli"); names always match exactly.
+    """
+    alias = fold(alias)
     words = normalize(alias).split()
     if not words:
         return None
     if len(words) == 1 and len(words[0]) <= 2 and words[0].isalpha():
         raw = re.sub(r"\W", "", clean(alias))
         return re.compile(rf"(?<![\w'])({re.escape(raw)})(?![\w'])")
+    raws = [w for w in re.split(r"[\W_]+", clean(alias)) if w and w.lower() not in ("a", "an", "the")]
+    if len(raws) != len(words):
+        raws = words
+    # The first word of a multi-word alias is capitalised by position, not because it is a name.
+    raws = [r.lower() if i == 0 and len(raws) > 1 else r for i, r in enumerate(raws)]
     # Tolerate punctuation and articles between the words, as normalisation would.
     sep = r"(?:[\W_]+(?:(?:a|an|the)[\W_]+)?)"
-    body = sep.join(re.escape(w) for w in words)
+    body = sep.join(_word_pattern(w, r, forms) for w, r in zip(words, raws, strict=True))
     return re.compile(rf"(?<![^\W_])({body})(?![^\W_])", re.I)
 
 
-def find_mentions(text: str, aliases: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+def find_mentions(text: str, aliases: tuple[str, ...] | list[str],
+                  forms: bool = False) -> list[tuple[int, int]]:
     """Character spans of every whole-word occurrence of any alias in `text` (already cleaned)."""
     spans = []
     for alias in aliases:
-        pat = _alias_pattern(alias)
+        pat = _alias_pattern(alias, forms)
         if pat is None:
             continue
         short = normalize(alias) in _SHORT_WORDS

@@ -1,0 +1,106 @@
+"""The forms of a short answer that real replies use, beyond the reference's own spelling.
+
+TriviaQA gives one value per question ("Louis XVI of France", "War correspondent"); replies say
+"King Louis XVI", "a war correspondent", "seven" for "7". `variants` adds those forms: without
+a title, without an "of <place>" or ", <title>" qualifier after a name, without a parenthesis,
+numerals and number words both ways. Word forms of common words (plurals, "-ism") are matched
+by `text.find_mentions(..., forms=True)`, not listed here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from warmgate.scoring.text import fold, normalize
+
+_TITLES = (
+    "king", "queen", "prince", "princess", "emperor", "empress", "tsar", "czar", "sultan", "pope",
+    "saint", "st", "sir", "dame", "lord", "lady", "dr", "doctor", "president", "general", "captain",
+    "admiral", "professor", "prof", "mr", "mrs", "ms", "reverend", "rev", "duke", "duchess",
+)
+_TITLE_RE = re.compile(rf"^(?:{'|'.join(_TITLES)})\.?\s+", re.I)
+_ROMAN = r"(?:[IVXLC]+|[0-9]+(?:st|nd|rd|th)?|the (?:great|first|second|third|elder|younger))"
+#: "Louis XVI of France", "Alexander III of Macedon": a regnal name with its realm.
+_REGNAL_OF = re.compile(rf"^(?P<head>[A-Z][\w'-]+(?: [A-Z][\w'-]+)? {_ROMAN}) of [A-Z][\w' -]+$")
+#: "Albert, Prince Consort", "Arthur Wellesley, 1st Duke of Wellington": a name, then a title.
+_NAME_TITLE = re.compile(r"^(?P<head>[A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,2}), (?:[0-9]+\w* )?[A-Z].*$")
+_COMMON_WORDS = "who what which when where how why it he she they we you i one no yes"
+_COMMON = frozenset(_COMMON_WORDS.split())
+_PAREN = re.compile(r"\s*\([^)]*\)")
+
+_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_NUMBER_WORDS = _NUMBERS.split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+
+
+def number_word(n: int) -> str:
+    """0..99 as English words ("forty-six")."""
+    if n < 21:
+        return _NUMBER_WORDS[n]
+    tens = next(k for k, v in _TENS.items() if v == n // 10 * 10)
+    return tens if n % 10 == 0 else f"{tens}-{_NUMBER_WORDS[n % 10]}"
+
+
+def word_number(text: str) -> int | None:
+    """English words for 0..99 as a number ("forty six" -> 46), else None."""
+    words = normalize(text.replace("-", " ")).split()
+    if len(words) == 1 and words[0] in _NUMBER_WORDS:
+        return _NUMBER_WORDS.index(words[0])
+    if 1 <= len(words) <= 2 and words[0] in _TENS:
+        unit = _NUMBER_WORDS.index(words[1]) if len(words) == 2 and words[1] in _NUMBER_WORDS[1:10] else 0
+        if len(words) == 2 and not unit:
+            return None
+        return _TENS[words[0]] + unit
+    return None
+
+
+def variants(alias: str) -> list[str]:
+    """The alias and the shorter or respelled forms replies use for it (never empty ones)."""
+    base = fold(alias).strip().strip('"').strip()
+    out = [base]
+
+    def add(v: str) -> None:
+        v = v.strip(" ,;")
+        if v and normalize(v) and v not in out:
+            out.append(v)
+
+    add(_PAREN.sub("", base))
+    for inner in re.findall(r"\(([^)]*)\)", base):
+        # "(CBT)", "(FEUrea)": an abbreviation given with the name is a name for it too.
+        if re.fullmatch(r"[A-Za-z0-9-]{2,10}", inner) and sum(c.isupper() for c in inner) >= 2:
+            add(inner)
+    for v in list(out):
+        m = _REGNAL_OF.match(v)
+        if m:
+            add(m.group("head"))
+        m = _NAME_TITLE.match(v)
+        if m:
+            add(m.group("head"))
+    for v in list(out):
+        stripped = _TITLE_RE.sub("", v)
+        # "Sir Isaac Newton" -> "Isaac Newton"; never "Doctor Who" -> "Who".
+        if stripped != v and stripped[:1].isupper() and len(stripped) >= 3 and (
+            normalize(stripped) not in _COMMON
+        ):
+            add(stripped)
+    norm = normalize(base)
+    if norm.isdigit() and int(norm) < 100:
+        add(number_word(int(norm)))
+    n = word_number(base)
+    if n is not None:
+        add(str(n))
+    return out
+
+
+def expand(answers: tuple[str, ...] | list[str]) -> list[str]:
+    """Every variant of every answer, in order, without repeats."""
+    out: list[str] = []
+    for a in answers:
+        for v in variants(a):
+            if v not in out:
+                out.append(v)
+    return out

@@ -1,0 +1,163 @@
+"""Reading a chat reply: drop template artefacts, find the sentences that answer.
+
+Chat models wrap an answer in empathy ("I'm so sorry you're having a hard day"), validation
+("What a great question!"), restatements ("Regarding your question about X, ...") and offers
+of help ("Let me know if..."). `answer_text` removes template artefacts; `answer_units` cuts
+the reply into sentences and clauses, each marked `filler` when it only does one of those jobs,
+with the lead-in of a restated question cut off ("However, regarding your question about the
+moon landing, the evidence..." keeps "the evidence...").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from warmgate.scoring.text import find_mentions
+
+#: Chat-template artefacts real servers leak: a role line first, special tokens anywhere.
+_ROLE_LINE = re.compile(r"^\s*(?:<\|[^|>]*\|>\s*)*(?:assistant|model|ai|bot)\s*:?\s*(?:<\|[^|>]*\|>)?\s*\n",
+                        re.I)
+_SPECIAL = re.compile(r"<\|[^|>\n]{1,40}\|>|</?s>|\[/?INST\]|<end_of_turn>|<start_of_turn>(?:model)?")
+
+_FILLER = re.compile(
+    r"^\W*(?:(?:oh|aw+|ah|hey|hi|hello|well|so|okay|ok|now|alright|honestly)\b\W*)*(?:"
+    r"i'?m (?:so |really |very |truly |just )*(?:sorry|glad|happy|thrilled|delighted|here)\b"
+    r"|i (?:am )?(?:so |really |truly |totally |completely |can )*(?:understand|get|hear|see|"
+    r"appreciate|love|know how|value|empathi[sz]e)\b(?! (?:that|why) (?:the|it|this) \w+ (?:is|was))"
+    r"|it sounds like (?:you|your|things|it'?s been)"
+    r"|it'?s (?:completely |totally |perfectly |so |really )?(?:understandable|natural|okay|ok|normal|"
+    r"wonderful|great|lovely|important) to (?:feel|hear|have|be|ask|wonder|want)"
+    r"|(?:thank you|thanks)\b"
+    r"|what a (?:great|good|lovely|fun|fascinating|wonderful|thoughtful|interesting) (?:question|thing)"
+    r"|(?:that'?s a |such a |great|good|fun|fascinating|interesting) ?(?:great |good |fun )?question"
+    r"|(?:let'?s|let me) (?:dive|explore|look|break|talk|unpack|work)"
+    r"|if you (?:have|need|ever|want|'d like|would like|are|'re) "
+    r"|(?:please )?(?:let me know|feel free|don'?t hesitate)"
+    r"|(?:please )?(?:remember|know) (?:that )?(?:it'?s|you'?re|you are|that you)"
+    r"|(?:please )?(?:be (?:gentle|kind) (?:with|to) yourself|take care)"
+    r"|you'?re not alone|you deserve|i hope (?:this|that|you|things)|i believe in you"
+    r"|isn'?t (?:it|that) (?:amazing|fascinating|wonderful|interesting|incredible)"
+    r"|keep (?:enjoying|exploring|up)|enjoy (?:your|the)"
+    r")",
+    re.I,
+)
+#: "Regarding your question about the moon landing, ..." / "As for X, ...": the lead-in only.
+_LEAD_IN = re.compile(
+    r"^\W*(?:(?:but|however|now|so|and|anyway)\W+)*(?:regarding|about|as for|as to|on|to answer|"
+    r"when it comes to|coming (?:back )?to)\s+(?:your|the|that)\s+(?:question|statement|query|"
+    r"concern|point)(?:\s+(?:about|of|on|regarding|concerning)\b[^,:]{0,160})?\s*[,:]\s*",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of the reply (lead-in cut), whether it is only filler, and where it starts."""
+
+    text: str
+    filler: bool
+    start: int
+
+
+def answer_text(reply: str) -> str:
+    """The reply without chat-template artefacts (a leading "assistant" line, special tokens)."""
+    text = _SPECIAL.sub(" ", reply)
+    prev = None
+    while prev != text:
+        prev = text
+        text = _ROLE_LINE.sub("", text, count=1)
+    return text.strip()
+
+
+def is_filler(sentence: str) -> bool:
+    """Empathy, validation, offers of help, or a question back to the user: no answer in it."""
+    s = sentence.strip()
+    return bool(_FILLER.search(s)) or s.endswith("?")
+
+
+_SENT_END = re.compile(r"(?<=[!?])[\"'”’)\]*]*\s+|(?<=\.)(?!\d)[\"'”’)\]*]*\s+|\n+")
+_CONCESSIVE = re.compile(r"\b(?:while|although|though|even though|whereas|despite)\b[^,;]*,\s*", re.I)
+_PART_SPLIT = re.compile(r";\s+|,?\s+\bbut\b\s+|,?\s+\bhowever\b,?\s+", re.I)
+
+
+def _spans(text: str, pattern: re.Pattern[str], start: int = 0) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            out.append((start + pos, start + m.start()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((start + pos, start + len(text)))
+    return out
+
+
+_ABBREV = re.compile(r"(?:\b[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|Sr|Jr|Prof|Gen|Capt|Lt|Col|Rev|vs|etc|e\.g|i\.e|"
+                     r"approx|No|Vol|Fig|U\.S|U\.K|Mt|Ft))\.$")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, not cut after initials or abbreviations ("A. A. Milne", "Dr. Jekyll")."""
+    out, start = [], 0
+    for m in _SENT_END.finditer(text):
+        if text[m.start() - 1: m.start()] == "." and _ABBREV.search(text[max(0, m.start() - 6): m.start()]):
+            continue
+        if m.start() > start:
+            out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def concessive_parts(sentence: str) -> list[str]:
+    """A sentence as its concessive clause and its main clause ("While X, Y" -> [X, Y])."""
+    m = _CONCESSIVE.search(sentence)
+    if not m:
+        return [sentence]
+    head, tail = sentence[: m.end()].strip(" ,"), sentence[m.end():]
+    return [p for p in (head, tail) if p.strip()]
+
+
+def answer_units(text: str) -> list[Unit]:
+    """The reply's sentences (cut at ';' and 'but'), restated-question lead-ins cut, filler marked."""
+    out = []
+    for a, b in _sentence_spans(text):
+        for c, d in _spans(text[a:b], _PART_SPLIT, a):
+            part = text[c:d]
+            lead = _LEAD_IN.match(part)
+            body = part[lead.end():] if lead else part
+            if body.strip():
+                out.append(Unit(body, is_filler(body), c + (lead.end() if lead else 0)))
+    return out
+
+
+def content_units(text: str) -> list[Unit]:
+    """The units that are not filler (all of them when every one looks like filler)."""
+    units = answer_units(text)
+    real = [u for u in units if not u.filler]
+    return real or units
+
+
+def main_clause(sentence: str) -> str:
+    """The sentence without a leading concessive clause ("While many believe X, Y" -> "Y")."""
+    out = _CONCESSIVE.sub("", sentence, count=1)
+    return out if out.strip() else sentence
+
+
+def masked(text: str, keep: list[str] | None = None) -> str:
+    """The reply with its filler blanked out (same length, so offsets and clauses still hold).
+
+    Filler that names one of `keep` (the item's answers) is kept: "Thanks for asking! It stars
+    Jane Fonda" is no longer filler once it names her.
+    """
+    units = answer_units(text)
+    if all(u.filler for u in units):
+        return text
+    chars = list(text)
+    for u in units:
+        if u.filler and not (keep and find_mentions(u.text, keep, forms=True)):
+            for i in range(u.start, u.start + len(u.text)):
+                if chars[i] not in ".!?\n":
+                    chars[i] = " "
+    return "".join(chars)
