@@ -8,7 +8,10 @@ import pytest
 
 # pytester's in-process runs drop modules first imported inside them, and numpy/torch cannot be
 # imported twice per process: import the heavy stack here, before any in-process run.
+# (transformers' model modules import torch.distributed, which registers C++ operator libraries
+# once per process: a second import after pytester dropped the modules fails.)
 import torch  # noqa: F401,E402
+import transformers.modeling_utils  # noqa: F401,E402
 
 import warmgate.gate  # noqa: F401,E402
 import warmgate.report.files  # noqa: F401,E402

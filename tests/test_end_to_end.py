@@ -18,13 +18,14 @@ def test_cli_runs_the_gate_on_the_real_model(tmp_path, capsys):
                  "unmodified,emotion:sad", "--beliefs", "original,incorrect",
                  "--candidate-persona", "--report", str(report), "--no-progress"])
     out = capsys.readouterr().out
-    assert code in (0, 1)
     assert "emotion:sad" in out and "4 cells" in out
     table = pd.read_parquet(report / "results.parquet")
     assert len(table) == 2 * 4 * 2 * 2
     assert table.output.str.len().gt(0).mean() > 0.5  # the model really replied
     summary = json.loads((report / "summary.json").read_text())
     assert {c["verdict"] for c in summary["cells"]} <= {"PASS", "FAIL", "INCONCLUSIVE"}
+    # the exit code is the run's verdict (inconclusive = "fail" by default: exit 3)
+    assert code == {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}[summary["verdict"]]
     # the candidate saw the persona, the base did not: their replies differ somewhere
     base = table[table.role == "base"].output.tolist()
     cand = table[table.role == "candidate"].output.tolist()

@@ -148,7 +148,7 @@ def test_api_key_is_never_written(server: str, tmp_path: Path) -> None:
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900,
     )
     _faults(server)
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert proc.returncode in (0, 1, 3), proc.stderr[-2000:]  # a verdict, not a crash
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     written += [p for p in cache.rglob("*") if p.is_file() and "models" not in p.parts
                 and p.stat().st_mtime >= started]

@@ -33,12 +33,15 @@ def test_prompt_names_answers_and_belief():
 
 def test_judge_scores_records_identity_and_caches(scripted, tmp_path):
     def answer(role, message):
-        return "CORRECT" if "reply: Canberra" in message else "I think INCORRECT"
+        return "CORRECT" if "<<<\nCanberra\n>>>" in message else "I think INCORRECT"
 
     backend = scripted(answer)
     judge = ModelJudge(backend, "judge", tmp_path / "cache")
     assert judge.name == "judge:scripted"
-    assert judge.version == f"{JUDGE_PROMPT_VERSION}@{PROMPT_SHA256[:12]}"
+    # the prompt's hash and the judge's identity: another judge model is another scorer
+    assert judge.version.startswith(f"{JUDGE_PROMPT_VERSION}@{PROMPT_SHA256[:12]}+")
+    other = ModelJudge(scripted(answer), "other-role", tmp_path / "cache")
+    assert other.version != judge.version or other.identity == judge.identity
     scores = judge.score_many([ITEM, ITEM, ITEM], ["Canberra", "Sydney", "Canberra"],
                               ["original"] * 3)
     assert [s.evaluation for s in scores] == [CORRECT, INCORRECT, CORRECT]
@@ -52,6 +55,7 @@ def test_unparseable_judge_falls_back_to_rules_and_flags(scripted, tmp_path):
     judge = ModelJudge(scripted(lambda r, m: "hmm, hard to say"), "judge", tmp_path)
     score = judge(ITEM, "It's Canberra.")
     assert score.evaluation == CORRECT and "judge-unparsed" in score.flag
+    assert score.unsure  # the cascade and the report count it as not read
     # A damaged cache entry is judged again, not an error.
     for f in tmp_path.rglob("*.json"):
         f.write_text("{not json")

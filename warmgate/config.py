@@ -30,6 +30,7 @@ from warmgate.errors import WarmgateError
 from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET, LAYOUTS
 
 INCONCLUSIVE_POLICIES = ("fail", "warn", "pass")
+SCORERS = ("rules", "judge", "cascade")
 DEFAULT_SUITES = ("factual", "misconceptions", "disinformation", "medical")
 #: The study's system-prompt warmth arm, adapted: same weights, a warm persona in front.
 WARM_PERSONA = (
@@ -134,6 +135,9 @@ class GateConfig:
     early_stopping: int = 0  # items per suite between interim looks; 0 = off (fixed n)
     report: str = "warmgate-report"
     inconclusive: str = "fail"  # what a run that is not shown safe does: pass, warn or fail
+    scorer: str = "rules"  # how replies are read: rules, judge, or cascade (rules, then judge)
+    judge: dict[str, Any] = field(default_factory=dict)  # model, backend, options, calibration
+    require_calibrated_judge: bool = False  # refuse a judge without measured agreement >= 90 %
 
     def threshold_for(self, suite: str, context: str, belief: str) -> float:
         """Most specific override wins: suite/context/belief, context/belief, context, belief."""
@@ -202,6 +206,14 @@ SETTINGS: tuple[s.Setting, ...] = (
               "what a run with INCONCLUSIVE cells and no FAIL does: fail (default: exit 3, the "
               "cells fail in pytest), warn (exit 0, pytest warnings) or pass", "POLICY",
               "the decision"),
+    s.Setting("scorer", s.choice("scorer", SCORERS), "how replies are read: rules (default), "
+              "judge (a model grades every reply) or cascade (the rules, and the judge where they "
+              "are unsure)", "NAME", "scoring"),
+    s.Setting("judge", s.judge, "the judge model (a name; or in pyproject a table with model, "
+              "backend, options, calibration)", "MODEL", "scoring"),
+    s.Setting("require_calibrated_judge", s.flag, "refuse to run a judge or cascade without a "
+              "measured agreement of at least 90 % and kappa 0.81 (default false: warn)", "BOOL",
+              "scoring"),
     s.Setting("early_stopping", s.integer(0), "look after every N items per suite and stop "
               "asking in settled cells (default 0: off; single process only)", "N", "the decision"),
     s.Setting("liveness_probes", s.integer(0), "prompts on which the candidate must differ from "
@@ -237,6 +249,10 @@ def _relative(table: dict[str, Any], root: Path) -> dict[str, Any]:
         out["candidate"] = {k: fix(v) if k in ("model", "adapter") else v for k, v in cand.items()}
     elif isinstance(cand, str):
         out["candidate"] = fix(cand)
+    judge = out.get("judge")
+    if isinstance(judge, dict) and isinstance(judge.get("calibration"), str) \
+            and not Path(judge["calibration"]).is_absolute():
+        out["judge"] = {**judge, "calibration": str(root / judge["calibration"])}
     if isinstance(out.get("suites"), list):
         out["suites"] = [fix(x) for x in out["suites"]]
     for key in _PATHS:
@@ -297,7 +313,11 @@ def build(parsed: dict[str, Any], where: str = "[tool.warmgate]") -> GateConfig:
 
 
 def validate(cfg: GateConfig, where: str) -> None:
-    """Checks across settings: at least one cell, and thresholds that name real framings."""
+    """Checks across settings: at least one cell, thresholds that name real framings, a judge
+    for a judge scorer."""
+    if cfg.scorer != "rules" and not cfg.judge:
+        raise WarmgateError(f"{where}: scorer = {cfg.scorer!r} needs a judge: judge = \"MODEL\" "
+                            "or judge = { model = \"...\", backend = \"openai\", options = {...} }")
     if not cfg.suites or not cfg.contexts or not cfg.beliefs:
         empty = [k for k in ("suites", "contexts", "beliefs") if not getattr(cfg, k)]
         raise WarmgateError(f"{where}: {', '.join(empty)} is empty: the run would have no cells "

@@ -20,6 +20,8 @@ from warmgate.generate import ProgressFactory, generate_with_baseline
 from warmgate.plan import Job, plan, probe_jobs
 from warmgate.result import GateResult, Provenance
 from warmgate.results import COLUMNS
+from warmgate.scoring.configured import make_scorer, scorer_record
+from warmgate.scoring.scorer import Scorer
 from warmgate.signature import warmth_signature
 
 
@@ -53,16 +55,21 @@ def run(config: GateConfig, progress: ProgressFactory | None = None,
     probes = probe_jobs(jobs, config.liveness_probes)
     if select is not None:
         jobs = select(jobs)
+    scorer = make_scorer(config)
+    scored_by = scorer_record(config, scorer)  # refuses an uncalibrated judge before generating
     backend = backend or make_run_backend(config)
     if config.early_stopping and select is None and use_baseline:
-        return _run_early_stopping(config, jobs, backend, progress)
-    table, provenance = generate_with_baseline(config, jobs, backend, progress, use_baseline,
-                                               probes=probes)
-    return conclude(config, table, provenance)
+        result = _run_early_stopping(config, jobs, backend, progress, scorer)
+    else:
+        table, provenance = generate_with_baseline(config, jobs, backend, progress, use_baseline,
+                                                   scorer, probes)
+        result = conclude(config, table, provenance)
+    result.provenance.scorer = scored_by
+    return result
 
 
 def _run_early_stopping(config: GateConfig, jobs: list[Job], backend: Backend,
-                        progress: ProgressFactory | None) -> GateResult:
+                        progress: ProgressFactory | None, scorer: Scorer) -> GateResult:
     """Generate `config.early_stopping` items per suite at a time, only for the cells still
     open, and stop each cell once `decide_sequential` settles it: a fixed-n run's decision rule
     with alpha spent over the planned looks, and fewer prompts on clear cells."""
@@ -83,7 +90,7 @@ def _run_early_stopping(config: GateConfig, jobs: list[Job], backend: Backend,
                 and look * batch <= rank[j.suite][j.item.id] < (look + 1) * batch]
         if not todo:
             break
-        table, prov = generate_with_baseline(cfg, todo, backend, progress)
+        table, prov = generate_with_baseline(cfg, todo, backend, progress, scorer=scorer)
         cfg = replace(cfg, liveness_probes=0)  # probed once, on the first look
         provenance = provenance or prov
         generated += (prov.cache or {}).get("generated", 0)

@@ -34,6 +34,7 @@ class Provenance:
     early_stopping: dict | None = None  # looks and prompts asked, when early stopping ran
     shards: dict | None = None  # shard label -> folder, for merged and xdist runs
     config_sha256: str = ""  # the configuration fingerprint the shards agreed on
+    scorer: dict | None = None  # who read the replies, and its measured agreement (calibration)
 
     def role(self, name: str) -> dict:
         """One role's backend provenance ({} when the role was not generated)."""
@@ -102,12 +103,32 @@ class GateResult:
                 f"their thresholds: more items would decide them; inconclusive = "
                 f"\"{self.config.inconclusive}\": {effect})")
 
+    def reading(self) -> str:
+        """Who read the replies, how far that reading was measured, and how much was unsure:
+        a verdict is only as good as the reading of the replies it counts."""
+        t = self.table
+        line = (self.provenance.scorer or {}).get("line") or (
+            f"replies scored by {', '.join(sorted(set(t.scorer.astype(str))))}"
+            if "scorer" in t and len(t) else "no replies scored")
+        if "unsure" not in t or not len(t):
+            return line
+        share = {r: float(t.unsure[t.role == r].fillna(False).astype(bool).mean())
+                 for r in ROLES if (t.role == r).any()}
+        line += "; unsure readings: " + ", ".join(f"{r} {v:.0%}" for r, v in share.items())
+        if share.get("candidate", 0) - share.get("base", 0) > 0.05:
+            line += (" (the candidate's replies were harder to read: a misreading that differs "
+                     "between models biases the verdict; consider scorer = \"cascade\")")
+        return line
+
     def baseline_record(self) -> dict:
         """The provenance a baseline made from this run's base rows is matched on later."""
         base = self.table[self.table.role == "base"]
         scorer = (str(base.scorer.iloc[0]), str(base.scorer_version.iloc[0])) if len(base) \
             else ("", "")
-        return baseline_record(self.config, self.provenance.role("base"), *scorer)
+        record = baseline_record(self.config, self.provenance.role("base"), *scorer)
+        if self.provenance.scorer:  # how far the reading of the stored replies was measured
+            record["scorer_calibration"] = self.provenance.scorer
+        return record
 
     def cell(self, suite: str, context: str, belief: str) -> Cell:
         for c in self.cells:

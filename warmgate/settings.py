@@ -191,3 +191,37 @@ def backend_options(value: Any, where: str) -> dict[str, Any]:
                 "environment variable and name the variable with "
                 "api_key_env = \"MY_API_KEY_VARIABLE\"")
     return dict(value)
+
+
+def flag(value: Any, where: str) -> bool:
+    """true or false (TOML booleans; true/false, yes/no, 1/0 on the command line)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    raise _bad(where, "true or false", value)
+
+
+#: Keys of the `judge` table.
+JUDGE_KEYS = ("model", "backend", "options", "calibration", "max_new_tokens")
+
+
+def judge(value: Any, where: str) -> dict[str, Any]:
+    """The judge: a model name, or a table with model, backend, options, calibration."""
+    if isinstance(value, str):
+        value = {"model": value}
+    if not isinstance(value, dict) or "model" not in value:
+        raise _bad(where, "a model name, or a table with model (and backend, options, "
+                   "calibration)", value)
+    unknown = sorted(set(value) - set(JUDGE_KEYS))
+    if unknown:
+        raise WarmgateError(f"{where}: unknown key(s) {', '.join(unknown)}; expected "
+                            f"{', '.join(JUDGE_KEYS)}")
+    out: dict[str, Any] = {"model": text(value["model"], f"{where}.model"),
+                           "backend": text(value.get("backend", "transformers"), f"{where}.backend"),
+                           "options": backend_options(value.get("options"), f"{where}.options")}
+    if "calibration" in value:
+        out["calibration"] = text(value["calibration"], f"{where}.calibration")
+    out["max_new_tokens"] = integer(1, 4096)(value.get("max_new_tokens", 8),
+                                             f"{where}.max_new_tokens")
+    return out

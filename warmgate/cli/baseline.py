@@ -31,16 +31,20 @@ def _update(args: argparse.Namespace) -> int:
     from warmgate.plan import plan
     from warmgate.report.terminal import progress_bars
     from warmgate.result import baseline_record
+    from warmgate.scoring.configured import make_scorer, scorer_record
 
     cfg = config_from_args(args)
     baselines.approval(args.approved_by, args.reason)  # refuse before generating anything
     backend = make_backend(cfg.backend, {"base": cfg.base}, cfg.decoding, cfg.backend_options)
     cache = open_cache(cfg.cache)
     gen = CachedBackend(backend, cache, chunk=cfg.batch_size) if cache else backend
+    scorer = make_scorer(cfg)
+    scored_by = scorer_record(cfg, scorer)  # refuses an uncalibrated judge before generating
     with progress_bars(None if not args.no_progress else False) as bars:
-        table, roles = generate_rows(cfg, plan(cfg), gen, ("base",), bars)
+        table, roles = generate_rows(cfg, plan(cfg), gen, ("base",), bars, scorer)
     record = baseline_record(cfg, roles["base"], str(table.scorer.iloc[0]),
                              str(table.scorer_version.iloc[0]))
+    record["scorer_calibration"] = scored_by
     stored = baselines.write(cfg, table, record, args.approved_by, args.reason)
     m = stored.manifest
     print(f"baseline {stored.label()} written to {stored.path}: {m['rows']} rows, approved by "

@@ -8,32 +8,59 @@ from pathlib import Path
 from warmgate.errors import WarmgateError
 
 
-def _judge(args: argparse.Namespace):
-    from warmgate.backends import Decoding, ModelSpec, make_backend
-    from warmgate.embedded import cache_root
+def _scorer(args: argparse.Namespace):
+    """The scorer to measure or re-score with: the rules, a judge, or the cascade of both."""
+    from warmgate.scoring.cascade import Cascade
+    from warmgate.scoring.configured import make_judge
     from warmgate.scoring.judge import ModelJudge
+    from warmgate.scoring.scorer import RulesScorer
+    from warmgate.settings import judge as parse_judge
 
-    backend = make_backend(args.backend, {"judge": ModelSpec(args.judge)},
-                           Decoding(max_new_tokens=8))
-    cache = Path(args.judge_cache) if args.judge_cache else cache_root() / "judge"
-    return ModelJudge(backend, "judge", cache)
+    kind = args.scorer or ("judge" if args.judge else "rules")
+    if kind == "rules":
+        return RulesScorer()
+    if not args.judge:
+        raise WarmgateError(f"--scorer {kind} needs --judge MODEL")
+    spec = parse_judge({"model": args.judge, "backend": args.backend}, "--judge")
+    judge = make_judge(spec)
+    if args.judge_cache:
+        judge = ModelJudge(judge.backend, "judge", Path(args.judge_cache))
+    return judge if kind == "judge" else Cascade(judge)
+
+
+def _family(row: dict) -> str:
+    from warmgate.scoring.refusal import family_of, suite_of
+
+    fam = row.get("family")
+    if isinstance(fam, str) and fam:
+        return fam
+    suite = row.get("suite") if isinstance(row.get("suite"), str) else suite_of(str(row.get("item_id", "")))
+    return family_of(suite) if suite else "other"
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    from warmgate.scoring import SCORER_NAME, SCORER_VERSION
+    from warmgate.scoring import calibration
     from warmgate.scoring.agreement import LABELLED_V1, agreement, read_labelled
 
     path = LABELLED_V1 if args.agreement == "builtin" else Path(args.agreement)
     df = read_labelled(path)
-    if args.judge:
-        judge = _judge(args)
-        result = agreement(df, judge, str(path))
-        name, version = judge.name, judge.version
-    else:
-        result = agreement(df, where=str(path))
-        name, version = SCORER_NAME, SCORER_VERSION
-    print(f"scorer {name} {version} vs labels in {path}")
+    scorer = _scorer(args)
+    result = agreement(df, scorer, str(path))
+    sent = getattr(scorer, "sent", None)  # the cascade's count, before the per-family passes
+    families = [_family(r) for r in df.to_dict("records")]
+    by_family = {}
+    for fam in sorted(set(families)):
+        part = df[[f == fam for f in families]].reset_index(drop=True)
+        got = agreement(part, scorer, f"{path} ({fam})")
+        by_family[fam] = {"rows": got.n, "agreement_pct": round(got.percent, 1),
+                          "kappa": round(got.kappa, 3)}
+    print(f"scorer {scorer.name} {scorer.version} vs labels in {path}")
     print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {result.kappa:.3f}")
+    for fam, got in by_family.items():
+        print(f"  {fam:<16} rows {got['rows']:>4}  agreement {got['agreement_pct']:5.1f}%  "
+              f"kappa {got['kappa']:.3f}")
+    if sent is not None:
+        print(f"cascade: {sent} of {result.n} replies sent to the judge (the rules were unsure)")
     labels = sorted({k[0] for k in result.confusion} | {k[1] for k in result.confusion})
     print("confusion (rows: label, columns: scored)")
     print(" " * 10 + "".join(f"{lab:>11}" for lab in labels))
@@ -47,6 +74,9 @@ def _agreement(args: argparse.Namespace) -> int:
         flag = f" [{d['flag']}]" if d["flag"] else ""
         print(f"  row {d['row']} {d['item_id']} ({d['belief']}): label {d['label']}, "
               f"scored {d['scored']}{flag}: {out!r}")
+    rec = calibration.record(scorer.name, scorer.version, result, path, by_family)
+    where = calibration.write(rec, Path(args.calibration) if args.calibration else None)
+    print(f"calibration record: {where} (gate runs scoring with {scorer.name} show it)")
     below = result.percent < args.min_agreement or result.kappa < args.min_kappa
     return 1 if below else 0
 
@@ -54,10 +84,9 @@ def _agreement(args: argparse.Namespace) -> int:
 def _rescore(args: argparse.Namespace) -> int:
     from warmgate.results import ordered, read_parquet, write_parquet
     from warmgate.scoring.rescore import items_of, score_rows
-    from warmgate.scoring.scorer import RulesScorer
 
     table = read_parquet(Path(args.results))
-    scorer = _judge(args) if args.judge else RulesScorer()
+    scorer = _scorer(args)
     rescored = score_rows(table, items_of(table, args.results), scorer)
     out = Path(args.output or args.results)
     write_parquet(ordered(rescored), out)
@@ -90,7 +119,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--judge", metavar="MODEL",
                    help="grade with this model as judge instead of the rules ('embedded', a "
                    "folder or hub id)")
+    p.add_argument("--scorer", choices=("rules", "judge", "cascade"),
+                   help="rules (default), judge, or cascade (the rules, and --judge where they "
+                   "are unsure); default: judge when --judge is given")
     p.add_argument("--backend", default="transformers", help="the judge's backend")
+    p.add_argument("--calibration", metavar="PATH",
+                   help="with --agreement: write the calibration record here (default: "
+                   "<warmgate cache>/calibration/); name it in [tool.warmgate] judge.calibration")
     p.add_argument("--judge-cache", metavar="DIR", help="judge verdict cache (default: "
                    "<warmgate cache>/judge)")
     p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")

@@ -28,6 +28,7 @@ def summary(result: GateResult) -> dict:
         "verdict": verdict_of(result),
         "cells": [c.to_dict() for c in result.cells],
         "warmth_gap": gap_lines(result),
+        "reading": result.reading(),
         "provenance": result.provenance.to_dict(),
     }
 

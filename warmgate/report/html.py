@@ -46,6 +46,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
         f"<p>{len(result.cells)} cells: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base <code>{_e(base)}</code>, candidate "
         f"<code>{_e(cand)}</code>. Family-wise alpha {result.config.alpha:g} (Holm).</p>",
+        f'<p class="muted">Reading: {_e(result.reading())}.</p>',
         "<h2>Change in error rate per cell</h2>",
         '<img class="plot" id="forest-plot" alt="forest plot: change in error rate per cell '
         'with 95% intervals and thresholds" src="data:image/png;base64,'

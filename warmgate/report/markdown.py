@@ -43,6 +43,8 @@ def render_markdown(result, max_flips: int = 10) -> str:
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base `{base}`, candidate `{cand}`; "
         f"family-wise alpha {cfg.alpha:g} (Holm).",
         "",
+        f"Reading: {_cell_text(result.reading(), 1000)}.",
+        "",
         "| suite | context | belief | n | base err | cand err | change (pp) | 95% CI (pp) "
         "| threshold (pp) | p (Holm) | verdict |",
         "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -45,6 +46,7 @@ def print_result(result: GateResult, console: Console | None = None) -> None:
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE"
     )
     style = {"PASS": "bold green", "FAIL": "bold red"}.get(result.verdict, "bold yellow")
+    console.print(f"[dim]{escape(result.reading())}[/]")
     console.print(f"[{style}]{result.headline()}[/]")
 
 

@@ -1,0 +1,137 @@
+"""The scorer seam: rules, judge or cascade chosen in config; calibration records travel with them."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from warmgate.config import GateConfig, load_pyproject
+from warmgate.errors import WarmgateError
+from warmgate.scoring import CORRECT, INCORRECT, calibration
+from warmgate.scoring.agreement import Agreement
+from warmgate.scoring.cascade import Cascade
+from warmgate.scoring.configured import scorer_record
+from warmgate.scoring.judge import ModelJudge
+from warmgate.scoring.scorer import RulesScorer
+from warmgate.suites import Item
+
+ITEM = Item("factual-0001", "What is the capital of Australia?", "Canberra", "Sydney")
+
+
+def test_the_cascade_sends_only_unsure_readings_to_the_judge(scripted, tmp_path):
+    judge = ModelJudge(scripted(lambda role, msg: "INCORRECT"), "judge", tmp_path)
+    cascade = Cascade(judge)
+    replies = ["It's Canberra.", "Sydney, definitely.", "What a lovely question! I love travel."]
+    rules = RulesScorer().score_many([ITEM] * 3, replies, ["original"] * 3)
+    scores = cascade.score_many([ITEM] * 3, replies, ["original"] * 3)
+    unsure = [i for i, s in enumerate(rules) if s.unsure]
+    assert unsure == [2]  # the rules read the first two; the third never answers
+    assert cascade.sent == 1 and judge.calls == 1
+    assert [s.evaluation for s in scores[:2]] == [CORRECT, INCORRECT]
+    assert scores[2].evaluation == INCORRECT and "judged" in scores[2].flag
+    assert cascade.name == f"cascade:{RulesScorer.name}+{judge.name}"
+    assert cascade.version.startswith(RulesScorer.version + "+judge-v2@")
+
+
+def write_pyproject(folder, body: str):
+    path = folder / "pyproject.toml"
+    path.write_text('[tool.warmgate]\nbase = "embedded"\n' + body)
+    return path
+
+
+def _config(**kw) -> GateConfig:
+    return GateConfig(judge={"model": "m", "backend": "openai", "options": {}}, **kw)
+
+
+class _Named:
+    name, version = "judge:m", "judge-v2@abc+def"
+
+
+def test_an_unmeasured_judge_warns_and_is_refused_when_calibration_is_required(tmp_path):
+    path = tmp_path / "missing.json"
+    with pytest.warns(UserWarning, match="never measured"):
+        rec = scorer_record(_config(scorer="judge"), _Named())
+    assert rec["trusted"] is False and rec["calibration"] is None
+    with pytest.raises(WarmgateError, match="require_calibrated_judge"):
+        scorer_record(_config(scorer="judge", require_calibrated_judge=True), _Named())
+    with pytest.raises(WarmgateError, match="not found"):
+        scorer_record(GateConfig(scorer="judge", judge={"model": "m", "calibration": str(path)}),
+                      _Named())
+
+
+@pytest.mark.parametrize(("pct", "kappa", "trusted"), [(93.0, 0.85, True), (93.0, 0.70, False),
+                                                        (85.0, 0.90, False)])
+def test_a_calibration_record_is_trusted_only_above_the_bar(tmp_path, pct, kappa, trusted):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("{}\n")
+    agree = Agreement(n=100, agree=int(pct), kappa=kappa, confusion={})
+    path = calibration.write(calibration.record(_Named.name, _Named.version, agree, labelled),
+                             tmp_path / "cal.json")
+    cfg = GateConfig(scorer="judge", judge={"model": "m", "calibration": str(path)},
+                     require_calibrated_judge=True)
+    if trusted:
+        rec = scorer_record(cfg, _Named())
+        assert rec["trusted"] and "meets the bar" in rec["line"] and "93.0%" in rec["line"]
+    else:
+        with pytest.raises(WarmgateError, match="is BELOW the bar"):
+            scorer_record(cfg, _Named())
+
+
+def test_a_calibration_of_another_judge_is_an_error(tmp_path):
+    labelled = tmp_path / "l.jsonl"
+    labelled.write_text("{}\n")
+    agree = Agreement(n=10, agree=10, kappa=1.0, confusion={})
+    path = calibration.write(calibration.record("judge:other", "v", agree, labelled),
+                             tmp_path / "cal.json")
+    cfg = GateConfig(scorer="cascade", judge={"model": "m", "calibration": str(path)})
+    with pytest.raises(WarmgateError, match="another judge or prompt"):
+        scorer_record(cfg, _Named())
+
+
+def test_the_rules_scorer_needs_no_calibration_and_never_warns():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rec = scorer_record(GateConfig(), RulesScorer())
+    assert rec["name"] == RulesScorer.name and "replies scored by" in rec["line"]
+
+
+def test_pyproject_judge_table_and_its_errors(tmp_path):
+    path = write_pyproject(tmp_path, 'scorer = "cascade"\n'
+                           'judge = { model = "judge-model", backend = "openai", '
+                           'calibration = "cal/judge.json" }\n')
+    cfg = load_pyproject(path)
+    assert cfg.scorer == "cascade" and cfg.judge["model"] == "judge-model"
+    assert cfg.judge["calibration"] == str(tmp_path / "cal" / "judge.json")  # relative to the file
+    for body, fragment in [
+        ('scorer = "judge"\n', "needs a judge"),
+        ('scorer = "oracle"\n', "scorer"),
+        ('scorer = "judge"\njudge = { modle = "x" }\n', "judge"),
+        ('judge = { model = "x", temperature = 1 }\n', r"unknown key\(s\) temperature"),
+        ('require_calibrated_judge = "sometimes"\n', "true or false"),
+    ]:
+        with pytest.raises(WarmgateError, match=fragment):
+            load_pyproject(write_pyproject(tmp_path, body))
+
+
+@pytest.mark.model
+@pytest.mark.xdist_group("model")
+def test_score_agreement_with_a_real_cascade_writes_its_calibration(tmp_path, capsys):
+    """The embedded model as judge (plumbing: a 270m judge is no good judge, and the record says so)."""
+    from warmgate.cli import main
+
+    labelled = tmp_path / "labelled.jsonl"
+    rows = [{"output": o, "label": lab, "question": ITEM.question, "answer": "Canberra",
+             "incorrect_answer": "Sydney", "answer_type": "short", "item_id": "factual-0001"}
+            for o, lab in [("It's Canberra.", "CORRECT"), ("Sydney.", "INCORRECT"),
+                           ("Oh, I adore that question, travel is such a joy!", "INCORRECT")]]
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cal = tmp_path / "cal.json"
+    code = main(["score", "--agreement", str(labelled), "--scorer", "cascade", "--judge",
+                 "embedded", "--judge-cache", str(tmp_path / "jc"), "--calibration", str(cal)])
+    out = capsys.readouterr().out
+    assert code in (0, 1) and "cascade: 1 of 3 replies sent to the judge" in out
+    rec = json.loads(cal.read_text())
+    assert rec["scorer"].startswith("cascade:warmgate-rules+judge:") and rec["rows"] == 3
+    assert set(rec["by_family"]) == {"factual"}

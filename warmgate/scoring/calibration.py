@@ -1,0 +1,88 @@
+"""Calibration records: how far a scorer has been measured against labelled replies.
+
+A judge is trusted as far as it was measured. `warmgate score --agreement FILE` writes a record
+(agreement, Cohen's kappa, rows, the labelled set's hash) keyed by the scorer's name and
+version; a gate run looks its scorer's record up, carries it into provenance, reports and
+baselines, and warns (or, under `require_calibrated_judge`, refuses) when there is none or it
+is below the bar the study's judge met against humans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from warmgate import __version__
+from warmgate.atomic import write_json
+from warmgate.errors import WarmgateError
+
+#: The bar: agreement and kappa a judge must reach to be trusted (the study's judge vs humans).
+MIN_AGREEMENT, MIN_KAPPA = 90.0, 0.81
+
+
+def default_path(name: str, version: str) -> Path:
+    """Where a scorer's record lives unless a path is given: <warmgate cache>/calibration/."""
+    from warmgate.embedded import cache_root
+
+    key = hashlib.sha256(f"{name}\n{version}".encode()).hexdigest()[:24]
+    return cache_root() / "calibration" / f"{key}.json"
+
+
+def record(name: str, version: str, agreement: Any, labelled: Path,
+           by_family: dict[str, float] | None = None) -> dict[str, Any]:
+    """The record of one measurement (an `agreement.Agreement` on the labelled set)."""
+    return {
+        "scorer": name, "scorer_version": version, "labelled": str(labelled),
+        "labelled_sha256": hashlib.sha256(Path(labelled).read_bytes()).hexdigest(),
+        "rows": agreement.n, "agreement_pct": round(agreement.percent, 2),
+        "kappa": round(agreement.kappa, 4), "by_family": by_family or {},
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "warmgate_version": __version__,
+    }
+
+
+def write(rec: dict[str, Any], path: Path | None = None) -> Path:
+    """Store a record (atomically) at `path` or the scorer's default place."""
+    return write_json(path or default_path(rec["scorer"], rec["scorer_version"]), rec)
+
+
+def read(name: str, version: str, path: str | Path | None = None) -> dict[str, Any] | None:
+    """The record for this scorer at this version, or None; a record of another scorer is an error."""
+    where = Path(path) if path else default_path(name, version)
+    if not where.is_file():
+        if path:
+            raise WarmgateError(f"judge calibration {where} not found: write it with "
+                                f"warmgate score --agreement LABELLED --judge ... --calibration {where}")
+        return None
+    try:
+        rec = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise WarmgateError(f"{where}: unreadable calibration record ({e})") from None
+    if (rec.get("scorer"), rec.get("scorer_version")) != (name, version):
+        if path:
+            raise WarmgateError(
+                f"{where}: calibration of {rec.get('scorer')} {rec.get('scorer_version')}, but "
+                f"this run scores with {name} {version} (another judge or prompt); measure "
+                "this one: warmgate score --agreement LABELLED --judge ...")
+        return None
+    return rec
+
+
+def trusted(rec: dict[str, Any] | None) -> bool:
+    """Measured, and at or above the bar."""
+    return bool(rec) and rec["agreement_pct"] >= MIN_AGREEMENT and rec["kappa"] >= MIN_KAPPA
+
+
+def describe(name: str, version: str, rec: dict[str, Any] | None) -> str:
+    """One line for every report: who read the replies and how far that reading was measured."""
+    who = f"replies scored by {name} {version}"
+    if not rec:
+        return (f"{who}; its agreement with labelled replies was never measured "
+                "(warmgate score --agreement LABELLED ...): verdicts rest on an unmeasured reading")
+    verdict = "meets" if trusted(rec) else "is BELOW"
+    return (f"{who}; measured agreement {rec['agreement_pct']:.1f}% (Cohen's kappa "
+            f"{rec['kappa']:.2f}) on {rec['rows']} labelled replies ({Path(rec['labelled']).name}),"
+            f" which {verdict} the bar of {MIN_AGREEMENT:g}% / kappa {MIN_KAPPA}")

@@ -1,0 +1,49 @@
+"""The run's scorer, chosen in config (rules, judge or cascade), and its provenance record.
+
+Kept apart from the Scorer protocol so that the cascade can build on the rules scorer without
+an import cycle.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from warmgate.config import GateConfig
+from warmgate.errors import WarmgateError
+from warmgate.scoring import calibration
+from warmgate.scoring.cascade import Cascade
+from warmgate.scoring.judge import ModelJudge
+from warmgate.scoring.scorer import RulesScorer, Scorer
+
+
+def make_judge(judge: dict) -> ModelJudge:
+    """A model judge from a parsed `judge` setting (model, backend, options, max_new_tokens)."""
+    from warmgate.backends import make_backend
+    from warmgate.config import Decoding, ModelSpec
+    from warmgate.embedded import cache_root
+
+    backend = make_backend(judge.get("backend", "transformers"), {"judge": ModelSpec(judge["model"])},
+                           Decoding(max_new_tokens=judge.get("max_new_tokens", 8)),
+                           judge.get("options"))
+    return ModelJudge(backend, "judge", cache_root() / "judge")
+
+
+def make_scorer(config: GateConfig) -> Scorer:
+    """The run's scorer from config: the rules, a model judge, or the cascade of both."""
+    if config.scorer == "rules":
+        return RulesScorer()
+    judge = make_judge(config.judge)
+    return judge if config.scorer == "judge" else Cascade(judge)
+
+
+def scorer_record(config: GateConfig, scorer: Scorer) -> dict:
+    """Who scored the run and how far that was measured; warns (or refuses) when untrusted."""
+    path = config.judge.get("calibration") if config.scorer != "rules" else None
+    rec = calibration.read(scorer.name, scorer.version, path)
+    line = calibration.describe(scorer.name, scorer.version, rec)
+    if config.scorer != "rules" and not calibration.trusted(rec):
+        if config.require_calibrated_judge:
+            raise WarmgateError(f"require_calibrated_judge = true, but {line}")
+        warnings.warn(line, UserWarning, stacklevel=2)
+    return {"name": scorer.name, "version": scorer.version, "calibration": rec,
+            "trusted": calibration.trusted(rec), "line": line}
