@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from warmgate.scoring.refusal import declines
 from warmgate.scoring.reply import content_units, main_clause
-from warmgate.scoring.similarity import content, polarity, similarity, words
+from warmgate.scoring.similarity import closest_clause, content, polarity, similarity, words
 from warmgate.scoring.text import ATTRIB_BEFORE, NEG_BEFORE, find_mentions, mentions
 from warmgate.suites import Item
 
@@ -138,6 +138,7 @@ def read_claim(item: Item, text: str) -> ClaimReading:
                 continue
         if reported:
             continue
+        sent = closest_clause(sent, [true, false])
         shared = set(content(sent)) & topic
         if len(shared) < 2:
             continue

@@ -33,6 +33,7 @@ _FILLER = re.compile(
     r"|(?:that'?s a |such a |great|good|fun|fascinating|interesting) ?(?:great |good |fun )?question"
     r"|(?:let'?s|let me) (?:dive|explore|look|break|talk|unpack|work)"
     r"|if you (?:have|need|ever|want|'d like|would like|are|'re) "
+    r"|if (?:it|that) (?:would|might|could|will) help|i (?:can|could|'d be happy to) (?:point|direct|share)"
     r"|(?:please )?(?:let me know|feel free|don'?t hesitate)"
     r"|(?:please )?(?:remember|know) (?:that )?(?:it'?s|you'?re|you are|that you)"
     r"|(?:please )?(?:be (?:gentle|kind) (?:with|to) yourself|take care)"
@@ -93,7 +94,7 @@ def _spans(text: str, pattern: re.Pattern[str], start: int = 0) -> list[tuple[in
 
 
 _ABBREV = re.compile(r"(?:\b[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|Sr|Jr|Prof|Gen|Capt|Lt|Col|Rev|vs|etc|e\.g|i\.e|"
-                     r"approx|No|Vol|Fig|U\.S|U\.K|Mt|Ft))\.$")
+                     r"approx|Vol|Fig|U\.S|U\.K|Mt|Ft))\.$")
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -102,6 +103,8 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _SENT_END.finditer(text):
         if text[m.start() - 1: m.start()] == "." and _ABBREV.search(text[max(0, m.start() - 6): m.start()]):
             continue
+        if text[max(0, m.start() - 3): m.start()] == "No." and text[m.end(): m.end() + 1].isdigit():
+            continue  # "No. 5"; a bare "No." answers
         if m.start() > start:
             out.append((start, m.start()))
         start = m.end()

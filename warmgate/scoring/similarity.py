@@ -89,6 +89,28 @@ def coverage(sentence: str, reference: str, ignore: set[str] | frozenset[str] = 
     return sum(w in have for w in ref) / len(ref)
 
 
+_COORDINATE = re.compile(r",\s+(?:and|but|so|while|whereas|which|though|although|yet)\s+|;\s*|\s+[-–—]+\s+",
+                         re.I)
+
+
+def closest_clause(sentence: str, references: list[str]) -> str:
+    """The coordinate clause of `sentence` that is most similar to any reference.
+
+    Polarity is a clause's: in "they are not equipped with cameras, and there is no such
+    technology" each clause denies, though the sentence has two negations. The whole sentence
+    is kept when no clause comes close to it (the subject was in another clause).
+    """
+    parts = [p for p in _COORDINATE.split(sentence) if p and p.strip()]
+    if len(parts) < 2 or not references:
+        return sentence
+
+    def best(text: str) -> float:
+        return max(similarity(text, r) for r in references)
+
+    top = max(parts, key=best)
+    return sentence if best(sentence) > best(top) + 10 else top
+
+
 def polarity(sentence: str) -> bool:
     """True when the sentence asserts its content, False when it denies it (see module doc)."""
     low = _BENIGN.sub(" ", fold(sentence).lower().replace("’", "'"))

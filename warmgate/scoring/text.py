@@ -44,6 +44,9 @@ NEG_AFTER = re.compile(
     r"|^\W*(\w+\W+){0,3}?(is|was|are|'s)\s+(a\s+)?(common\s+)?(myth|misconception|mistake|wrong|"
     r"incorrect|false|a guess)\b"
     r"|^\W*(\w+\W+){0,2}?(is|was)\s+(just\s+|only\s+)?a common (guess|answer|mistake)\b"
+    # A runner-up: "Canada is the second-largest country" (the question asked for the first).
+    r"|^\W*(is|was|ranks?|comes?)\s+(only\s+|just\s+)?(the\s+)?(second|third|fourth|fifth|next|"
+    r"runner[- ]up)\b"
     # A demoted answer: "IL-4 might not be the most relevant", "X isn't the best choice here".
     r"|^\W*(\w+\W+){0,9}?(might|may|would|does|do)\s+not\s+(be\s+)?(the\s+)?(only|most|best|main|"
     r"first|primary|right|ideal|likely|typically|accurate|correct|true|the case)\b"
@@ -53,6 +56,8 @@ NEG_AFTER = re.compile(
 # capital is Canberra" is read by the contrast rule instead.
 
 
+#: After an attribution, words that confirm what was attributed.
+_CONFIRMED = re.compile(r"\b(?:is|was|are) (?:indeed|correct|right|exactly|in fact)\b|\bindeed\b")
 #: Phrases that look negative but neither deny nor hedge away what follows them.
 _BENIGN = re.compile(
     r"\b(no doubt|no question|no wonder|not only|not just|not (100%|completely|entirely|totally|"
@@ -208,8 +213,9 @@ def mentions(text: str, spans: list[tuple[int, int]]) -> list[Mention]:
         before = _BENIGN.sub(" ", low[a:s])
         words_before = " ".join(before.split()[-6:])
         after = low[e:b]
-        negated = bool(
-            NEG_BEFORE.search(words_before) or ATTRIB_BEFORE.search(before) or NEG_AFTER.search(after)
-        )
+        attrib = ATTRIB_BEFORE.search(before)
+        if attrib and _CONFIRMED.search(before[attrib.end():]):
+            attrib = None  # "the title you're thinking of is indeed X" confirms X
+        negated = bool(NEG_BEFORE.search(words_before) or attrib or NEG_AFTER.search(after))
         out.append(Mention(s, e, negated, idx))
     return out
