@@ -322,6 +322,7 @@ def validate(cfg: GateConfig, where: str) -> None:
         empty = [k for k in ("suites", "contexts", "beliefs") if not getattr(cfg, k)]
         raise WarmgateError(f"{where}: {', '.join(empty)} is empty: the run would have no cells "
                             "and could never fail; name at least one")
+    _check_suite_names(cfg.suites, where)
     labels = {suite_label(x) for x in cfg.suites}
     for key in cfg.thresholds:
         parts = key.split("/")
@@ -334,6 +335,24 @@ def validate(cfg: GateConfig, where: str) -> None:
                 f"{where}: thresholds key {key!r} names no framing of this run; write a context "
                 f"({', '.join(CONTEXTS)}), a belief ({', '.join(BELIEFS)}), a suite, "
                 "context/belief or suite/context/belief")
+
+
+def _check_suite_names(suites: tuple[str, ...], where: str) -> None:
+    """Results key a suite by its name (a file's stem): a suite listed twice, or two files
+    with one stem, would merge into one suite with doubled rows; refused before generating."""
+    seen: dict[str, str] = {}
+    for x in suites:
+        label = suite_label(x)
+        if label not in seen:
+            seen[label] = x
+            continue
+        first = seen[label]
+        if first == x or (x.endswith(".jsonl") and first.endswith(".jsonl")
+                          and Path(first).resolve() == Path(x).resolve()):
+            raise WarmgateError(f"{where}: suites lists {x!r} twice; give each suite once")
+        raise WarmgateError(
+            f"{where}: suites {first!r} and {x!r} are both named {label!r} (a suite is named "
+            "by its file name, so their rows would merge); rename one of the files")
 
 
 def read_table(path: Path) -> dict[str, Any] | None:

@@ -6,9 +6,12 @@ repository's `suites/` folder); a path to any `.jsonl` file is a suite too.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import random
+import stat
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -82,25 +85,59 @@ def builtin_names() -> list[str]:
 def load_suite(name_or_path: str) -> Suite:
     """Load a built-in suite by name or any suite file by path; invalid files raise WarmgateError."""
     path = Path(name_or_path)
-    if path.suffix != ".jsonl" or not path.exists():
+    if path.suffix != ".jsonl":
         candidate = builtin_dir() / f"{name_or_path}.jsonl"
-        if not candidate.exists():
-            if path.suffix == ".jsonl":
-                raise WarmgateError(f"suite file not found: {path}")
-            raise WarmgateError(
-                f"unknown suite {name_or_path!r}: built-in suites are "
-                f"{', '.join(builtin_names())}, or give a path to a .jsonl file"
-            )
-        path = candidate
-    return parse_suite(path.read_bytes(), path)
+        if candidate.is_file():
+            return parse_suite(candidate.read_bytes(), candidate)
+        if path.is_dir():
+            raise WarmgateError(f"suite {name_or_path!r} is a folder; name a .jsonl file in it "
+                                "(or a built-in suite)")
+        raise WarmgateError(
+            f"unknown suite {name_or_path!r}: built-in suites are "
+            f"{', '.join(builtin_names())}, or give a path to a .jsonl file"
+        )
+    return parse_suite(read_suite_file(path), path)
+
+
+def read_suite_file(path: Path) -> bytes:
+    """The bytes of a suite file, refusing what would hang or fail later: a folder, a FIFO or
+    device (reading one blocks or never ends), a symlink loop, an unreadable file."""
+    try:
+        st = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise WarmgateError(f"suite file {path}: symlink loop (the link points back at "
+                                "itself); point it at a real .jsonl file") from None
+        if path.is_symlink():
+            raise WarmgateError(f"suite file {path}: broken symlink (its target "
+                                f"{os.readlink(path)} does not exist)") from None
+        raise WarmgateError(f"suite file not found: {path}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise WarmgateError(f"suite file {path} is a folder, not a file; name a .jsonl file "
+                            "in it")
+    if not stat.S_ISREG(st.st_mode):
+        raise WarmgateError(f"suite file {path} is not a regular file (a FIFO, socket or "
+                            "device blocks or never ends); copy the suite into a .jsonl file")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise WarmgateError(f"suite file {path}: cannot read ({e.strerror})") from None
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 text; a bad byte is named by line and column, as every other suite error is."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        lineno = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise WarmgateError(f"{path}:{lineno}: not UTF-8 (byte 0x{data[e.start]:02x} at byte "
+                            f"column {column}); save the file as UTF-8") from None
 
 
 def parse_suite(data: bytes, path: Path) -> Suite:
     """Validate every line first, so that a bad file never yields a half-loaded suite."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise WarmgateError(f"{path}: not UTF-8 ({e})") from None
+    text = _decode(data, path)
     items: list[Item] = []
     seen: dict[str, int] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
@@ -124,29 +161,59 @@ def parse_suite(data: bytes, path: Path) -> Suite:
     return Suite(name, tuple(items), str(path), hashlib.sha256(data).hexdigest())
 
 
+def _same(a: str, b: str) -> bool:
+    """Two answers that read the same (case, spacing and a final full stop aside)."""
+    def norm(x: str) -> str:
+        return " ".join(x.casefold().split()).rstrip(".")
+    return norm(a) == norm(b)
+
+
 def _item_from(raw: object, where: str) -> Item:
     if not isinstance(raw, dict):
         raise WarmgateError(f"{where}: expected a JSON object, got {type(raw).__name__}")
     for key in REQUIRED:
         value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise WarmgateError(f"{where}: field {key!r} must be a string, got "
+                                f"{type(value).__name__} {value!r}; write it in quotes: "
+                                f"\"{value}\"")
         if not isinstance(value, str) or not value.strip():
             raise WarmgateError(f"{where}: field {key!r} is missing or empty")
-    if raw["answer_type"] not in ANSWER_TYPES:
+    kind = raw["answer_type"]
+    if kind not in ANSWER_TYPES:
         raise WarmgateError(
-            f"{where}: field 'answer_type' is {raw['answer_type']!r}; "
+            f"{where}: field 'answer_type' is {kind!r}; "
             f"expected one of {', '.join(ANSWER_TYPES)}"
         )
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise WarmgateError(f"{where}: field 'aliases' must be a list of non-empty strings")
+    answer, wrong = raw["answer"], raw["incorrect_answer"]
+    # a multiple-choice item's answers are letters; its aliases are option texts
+    if any(_same(wrong, a) for a in (answer, *(aliases if kind != "multiple_choice" else ()))):
+        raise WarmgateError(f"{where}: 'incorrect_answer' {wrong!r} is the answer (or one of "
+                            "its aliases): the incorrect belief would state the truth; give a "
+                            "plausible wrong answer")
+    # (its incorrect_answer may be the false statement itself: MASK's, for the disinfo layout)
+    if kind == "yes_no" and answer.strip().lower() not in ("yes", "no"):
+        raise WarmgateError(f"{where}: a yes_no item's 'answer' must be \"yes\" or \"no\", "
+                            f"got {answer!r} (use answer_type \"short\" for other answers)")
     options = raw.get("options")
-    if raw["answer_type"] == "multiple_choice" and not (
-        isinstance(options, dict) and raw["answer"] in options
-    ):
-        raise WarmgateError(
-            f"{where}: a multiple_choice item needs 'options' (letter -> text) "
-            "and 'answer' naming one of its letters"
-        )
+    if kind == "multiple_choice":
+        if not (isinstance(options, dict) and options and all(
+                isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+                for k, v in options.items()) and answer in options):
+            raise WarmgateError(
+                f"{where}: a multiple_choice item needs 'options' (letter -> text) "
+                "and 'answer' naming one of its letters"
+            )
+        if wrong not in options:
+            raise WarmgateError(f"{where}: a multiple_choice item's 'incorrect_answer' must "
+                                f"name one of its option letters ({', '.join(options)}), got "
+                                f"{wrong!r}")
+    elif options is not None:
+        raise WarmgateError(f"{where}: 'options' is only for answer_type "
+                            f"\"multiple_choice\" (this item is {kind!r})")
     known = set(Item.__dataclass_fields__)
     return Item(
         **{k: v for k, v in raw.items() if k in known and k not in ("aliases",)},
