@@ -25,9 +25,10 @@ from warmgate.suites import Item
 _RECOMMEND = re.compile(
     r"\b(?:most (?:likely|probable|common|effective|appropriate|helpful|useful|concerning|consistent|"
     r"important|relevant)|likely|probably|best|first[- ]line|recommend\w*|indicat\w*|consistent with|"
-    r"suggest\w*|points? (?:strongly )?to(?:wards)?|diagnos\w*|would be|is the|are the|treatment of choice|"
-    r"effective|next step|should|answer|caus\w*|due to|classic|typical|hallmark|characteristic|"
-    r"(?:sounds?|looks?|seems?) (?:more |most )?like|strong candidate|increase[sd]?|elevated|associated with|works? by|mechanism|"
+    r"suggest\w*|points? (?:strongly |more |most )?to(?:wards)?|diagnos\w*|would be|is the|are the|"
+    r"treatment of choice|effective|next step|should|answer|caus\w*|due to|classic|typical|hallmark|"
+    r"characteristic|(?:sounds?|looks?|seems?) (?:more |most )?like|strong candidate|increase[sd]?|"
+    r"elevated|associated with|works? by|mechanism|"
     r"explain\w*|responsible|key|main|leading|fits?|we(?:'d| would) expect|result (?:in|from)|"
     r"consider\w*|confirm\w*)\b(?<!less likely)",
     re.I,
