@@ -13,6 +13,7 @@ with exactly one reply per prompt, in the order given.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -57,9 +58,21 @@ class HTTPOptions:
         if opts.endpoint not in ENDPOINTS:
             raise WarmgateError(f"backend_options.endpoint must be one of {', '.join(ENDPOINTS)}, "
                                 f"got {opts.endpoint!r}")
-        if urllib.parse.urlsplit(opts.base_url).scheme not in ("http", "https"):
+        parts = urllib.parse.urlsplit(opts.base_url)
+        if parts.scheme not in ("http", "https"):
             raise WarmgateError(f"backend_options.base_url must start with http:// or https://, "
                                 f"got {public_url(opts.base_url)!r}")
+        if parts.username is not None or parts.password is not None or parts.query:
+            raise WarmgateError(
+                f"backend_options.base_url holds credentials or a query string "
+                f"({public_url(opts.base_url)} with user:password@ or ?...); never put keys in "
+                "config: export the key as an environment variable and name it with "
+                "api_key_env = \"MY_API_KEY_VARIABLE\"")
+        try:
+            parts.port  # noqa: B018 (a bad port raises here, not at the first request)
+        except ValueError:
+            raise WarmgateError(f"backend_options.base_url has a bad port: "
+                                f"{opts.base_url.split('@')[-1]!r}") from None
         if opts.concurrency < 1 or opts.max_retries < 0 or opts.timeout <= 0:
             raise WarmgateError("backend_options: concurrency >= 1, max_retries >= 0 and "
                                 "timeout > 0 are required")
@@ -75,6 +88,14 @@ def public_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class _Refused(WarmgateError):
+    """The server answered with a status that another try will not change (4xx)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class _Retryable(Exception):
@@ -105,6 +126,7 @@ class OpenAIBackend:
             )
         self.__key = key
         self._local = threading.local()
+        self._cards: dict[str, dict] | None = None  # GET /models, fetched once
         self.stats = {"requests": 0, "retries": 0}
         self._stats_lock = threading.Lock()
 
@@ -134,17 +156,15 @@ class OpenAIBackend:
     def _redact(self, text: str) -> str:
         return text.replace(self.__key, "***") if self.__key else text
 
-    def _post(self, body: dict) -> str:
-        data = json.dumps(body).encode()
-        req = urllib.request.Request(self.url, data=data, method="POST")
-        req.add_header("Content-Type", "application/json")
+    def _open(self, req: urllib.request.Request) -> bytes:
+        """The body of one response; retryable failures raise _Retryable, others WarmgateError."""
         if self.__key:
             req.add_header("Authorization", f"Bearer {self.__key}")
         with self._stats_lock:
             self.stats["requests"] += 1
         try:
             with urllib.request.urlopen(req, timeout=self.options.timeout) as resp:
-                raw = resp.read()
+                return resp.read()
         except urllib.error.HTTPError as e:
             detail = self._redact(e.read()[:300].decode("utf-8", "replace"))
             if e.code in _RETRY_STATUS:
@@ -153,10 +173,15 @@ class OpenAIBackend:
                     retry_after = float(e.headers.get("Retry-After", ""))
                 raise _Retryable(f"HTTP {e.code}: {detail}", retry_after) from None
             hint = " (check api_key_env)" if e.code in (401, 403) else ""
-            raise WarmgateError(f"{public_url(self.url)} answered HTTP {e.code}{hint}: "
-                                f"{detail}") from None
+            raise _Refused(f"{public_url(req.full_url)} answered HTTP {e.code}{hint}: "
+                           f"{detail}", e.code) from None
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
             raise _Retryable(f"{type(e).__name__}: {self._redact(str(e))}") from None
+
+    def _post(self, body: dict) -> str:
+        req = urllib.request.Request(self.url, data=json.dumps(body).encode(), method="POST")
+        req.add_header("Content-Type", "application/json")
+        raw = self._open(req)
         try:
             reply = json.loads(raw)
             choice = reply["choices"][0]
@@ -217,8 +242,56 @@ class OpenAIBackend:
             raise WarmgateError(f"internal error: no reply for prompts {missing[:10]}")
         return [o for o in out if o is not None]
 
+    # -- what identifies a served model -------------------------------------------------
+    def _models(self) -> dict[str, dict]:
+        """The server's model cards by id (GET /models, once, retried like a request); empty
+        when the server has no such endpoint."""
+        if self._cards is not None:
+            return self._cards
+        url = self.options.base_url.rstrip("/") + "/models"
+        o, last = self.options, ""
+        for attempt in range(o.max_retries + 1):
+            try:
+                raw = self._open(urllib.request.Request(url, method="GET"))
+                data = json.loads(raw).get("data")
+                self._cards = {str(c["id"]): c for c in data if isinstance(c, dict) and "id" in c}
+                return self._cards
+            except _Refused as e:
+                if e.code in (401, 403):
+                    raise
+                self._cards = {}  # no models endpoint (404, 405): the name is all there is
+                return self._cards
+            except (ValueError, AttributeError, TypeError):
+                self._cards = {}
+                return self._cards
+            except _Retryable as e:
+                last = str(e)
+                if attempt < o.max_retries:
+                    time.sleep(min(o.max_backoff, o.backoff * 2**attempt))
+        raise WarmgateError(f"cannot reach the server at {public_url(url)} (last: {last}); is it "
+                            "running, and is backend_options.base_url right?")
+
+    def served_fingerprint(self, name: str) -> str:
+        """What identifies a served model: its name, the server's host:port and the server's own
+        card for it (vLLM's root = the weights' path, parent of a LoRA; `created` left out: vLLM
+        stamps it per request), so that a baseline made on another server never matches."""
+        cards = self._models()
+        if cards and name not in cards:
+            raise WarmgateError(
+                f"the server at {public_url(self.options.base_url)} does not serve model "
+                f"{name!r} (it serves {', '.join(sorted(cards)) or 'nothing'}); check base, "
+                "candidate and the server's served model names")
+        card = {k: v for k, v in cards.get(name, {"id": name, "listed": False}).items()
+                if k != "created"}
+        parts = urllib.parse.urlsplit(self.options.base_url)
+        where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        digest = hashlib.sha256(json.dumps([where, parts.path.rstrip("/"), card],
+                                           sort_keys=True, default=str).encode()).hexdigest()
+        return f"served:{name}@{where}#{digest[:16]}"
+
     def provenance(self, role: str) -> dict:
-        """Server URL (without credentials), served names, decoding; never the key."""
+        """Server URL (without credentials), served names and what identifies them, decoding;
+        never the key."""
         spec = self.variants[role]
         served = self.served_name(role)
         public = {k: v for k, v in asdict(self.options).items() if k != "base_url"}
@@ -229,9 +302,9 @@ class OpenAIBackend:
             "endpoint": self.options.endpoint,
             "served_model": served,
             "model": spec.model,
-            "model_fingerprint": f"served:{spec.model}",
+            "model_fingerprint": self.served_fingerprint(spec.model),
             "adapter": spec.adapter or "",
-            "adapter_fingerprint": f"served:{spec.adapter}" if spec.adapter else "",
+            "adapter_fingerprint": self.served_fingerprint(spec.adapter) if spec.adapter else "",
             "persona": spec.persona or "",
             "options": public,
             "dtype": "server",
