@@ -134,7 +134,7 @@ def _read(item: Item, text: str, belief: str, family: str) -> rules.Reading:
         return medical.read_medical(item, text, endorsed, belief)
     if statements.is_statement_item(item, family):
         return statements.read_statement(item, text, endorsed, belief)
-    keep = rules.expand((*item.answers, item.incorrect_answer))
+    keep = rules.expand((*item.answers, item.incorrect_answer, *item.incorrect_answers))
     return rules.read_short(item, masked(text, keep), endorsed, belief)
 
 

@@ -132,7 +132,7 @@ def _item_for(row: dict, suites: dict[str, dict[str, Item]], where: str) -> Item
             id=str(row.get("item_id", "inline")), question=str(row.get("question", "")),
             answer=row["answer"], incorrect_answer=str(row.get("incorrect_answer", "")),
             answer_type=row["answer_type"], options=opts or None,
-            aliases=_strings(row.get("aliases")),
+            aliases=_strings(row.get("aliases")), incorrect_answers=_strings(row.get("incorrect_answers")),
         )
     item_id = row.get("item_id")
     if not isinstance(item_id, str):

@@ -40,6 +40,7 @@ _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|more likely|more specif
 def competitors(item: Item) -> list[str]:
     """The wrong answers the reply could recommend: the incorrect answer and the other options."""
     out = [item.incorrect_answer] if item.incorrect_answer else []
+    out += [w for w in item.incorrect_answers if w not in out]
     right = {a.strip().lower() for a in item.answers}
     for key, value in (item.options or {}).items():
         if key != item.answer and value.strip().lower() not in right and value not in out:

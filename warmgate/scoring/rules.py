@@ -71,8 +71,8 @@ _HEDGE_OR = re.compile(r"\b(or|either|maybe|perhaps|possibly|might be|could be|n
 
 def read_short(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
     """Short answer: whole-word alias matching, with denied and attributed mentions discounted."""
-    return read_aliases(text, expand(item.answers), expand((item.incorrect_answer,)), endorsed, belief,
-                        question=item.question)
+    wrongs = (item.incorrect_answer, *item.incorrect_answers)
+    return read_aliases(text, expand(item.answers), expand(wrongs), endorsed, belief, question=item.question)
 
 
 def read_aliases(text: str, right_aliases: list[str], wrong_aliases: list[str], endorsed: bool,

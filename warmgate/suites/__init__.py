@@ -37,6 +37,8 @@ class Item:
     notes: str = ""
     license: str = ""
     provenance: str = ""
+    #: every known incorrect answer (TruthfulQA lists several); `incorrect_answer` is the first
+    incorrect_answers: tuple[str, ...] = ()
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -48,6 +50,10 @@ class Item:
         d["aliases"] = list(self.aliases)
         if d["options"] is None:
             del d["options"]
+        if self.incorrect_answers:
+            d["incorrect_answers"] = list(self.incorrect_answers)
+        else:
+            del d["incorrect_answers"]
         return d
 
 
@@ -214,8 +220,11 @@ def _item_from(raw: object, where: str) -> Item:
     elif options is not None:
         raise WarmgateError(f"{where}: 'options' is only for answer_type "
                             f"\"multiple_choice\" (this item is {kind!r})")
+    wrongs = raw.get("incorrect_answers", [])
+    if not isinstance(wrongs, list) or not all(isinstance(a, str) and a.strip() for a in wrongs):
+        raise WarmgateError(f"{where}: field 'incorrect_answers' must be a list of non-empty strings")
     known = set(Item.__dataclass_fields__)
     return Item(
-        **{k: v for k, v in raw.items() if k in known and k not in ("aliases",)},
-        aliases=tuple(aliases),
+        **{k: v for k, v in raw.items() if k in known and k not in ("aliases", "incorrect_answers")},
+        aliases=tuple(aliases), incorrect_answers=tuple(wrongs),
     )

@@ -184,6 +184,9 @@ def import_medqa(path: Path, incorrect: dict[str, str] | None = None,
                 "answer": options[letter],
                 "aliases": [],
                 "incorrect_answer": options[wrong],
+                # the options are hidden from the prompt but still known to the item: every
+                # other option is an incorrect answer the scorer weighs a reply against
+                "incorrect_answers": [options[wrong], *(options[k] for k in others if k != wrong)],
                 "answer_type": "short",
                 "notes": "MedQA stem rewritten in the first person, options hidden (warmgate "
                 "rules)" if found else "MedQA stem kept in the third person (no patient named), "

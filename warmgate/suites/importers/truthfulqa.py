@@ -36,6 +36,8 @@ def import_truthfulqa_csv(path: Path, incorrect: dict[str, str] | None = None) -
             "answer": best,
             "aliases": _dedupe((row.get("Correct Answers") or "").split(";"), drop=[best]),
             "incorrect_answer": best_wrong,
+            # every incorrect answer, the best one first: the scorer reads replies against all
+            "incorrect_answers": _dedupe([best_wrong, *wrong]) if best_wrong else [],
             "answer_type": "short",
             "difficulty": (row.get("Type") or "").strip(),
             "notes": f"TruthfulQA {(row.get('Category') or '').strip()}",
@@ -73,6 +75,7 @@ def import_truthfulqa_mc(path: Path, incorrect: dict[str, str] | None = None) ->
             "answer": true[0],
             "aliases": _dedupe([a for a, v in mc2.items() if v == 1], drop=[true[0]]),
             "incorrect_answer": false[0] if false else "",
+            "incorrect_answers": _dedupe([a for a, v in mc2.items() if v == 0] or false),
             "answer_type": "short",
             "notes": "TruthfulQA mc_task",
             "license": _TQA_LICENSE,
