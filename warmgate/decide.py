@@ -1,9 +1,13 @@
-"""Deciding: paired counts per cell -> verdicts (the statistics live in `warmgate.stats`).
+"""Deciding: paired counts per cell, and per suite pooled over its framings -> verdicts (the
+statistics live in `warmgate.stats` and `warmgate.pooled`).
 
-FAIL: one-sided exact McNemar significant after Holm across the run's cells, and the estimate
-above the cell's threshold; PASS: the one-sided (1 - alpha) Tango upper bound below the
-threshold; else INCONCLUSIVE, with the items that would decide it at the observed rates.
+Cell FAIL: one-sided exact McNemar significant in the closed procedure (weighted Holm over the
+run's cells and its suites' pooled tests, `warmgate.pooled`), and the estimate above the cell's
+threshold; PASS: the one-sided (1 - alpha) Tango upper bound below the threshold; else
+INCONCLUSIVE, with the items that would decide it at the observed rates. A suite's pooled
+decision has the same three values (exact clustered sign-flip test, cluster-robust interval).
 `warmgate run`, pytest (in one process or over xdist workers) and `warmgate merge` all end here.
+Early stopping (`decide_sequential`) decides cells only, with plain Holm: no pooled decision.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ import pandas as pd
 
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.pairing import counts, pair_roles, select_cell
+from warmgate.pairing import counts, error_change, pair_roles, select_cell
+from warmgate.pooled import abs_histogram, closed_weights, signflip_pvalue
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,
     STOP_PASS,
-    holm,
+    cluster_mean_ci,
     holm_array,
     items_to_decide,
     mcnemar,
@@ -75,7 +80,7 @@ class Cell:
             f"[{self.ci_low * 100:+.1f}, {self.ci_high * 100:+.1f}] pp; threshold "
             f"+{self.threshold_pp:g} pp; newly wrong {self.b}, newly right {self.c} of "
             f"{self.n} items; one-sided exact McNemar p={self.pvalue:.3g}, "
-            f"Holm-adjusted {self.p_adjusted:.3g}{self._power_note()})"
+            f"adjusted {self.p_adjusted:.3g}{self._power_note()})"
         )
 
     def _power_note(self) -> str:
@@ -99,9 +104,10 @@ Counts = tuple[int, int, int, int, int, int]
 
 
 def make_cell(config: GateConfig, key: tuple[str, str, str], cnt: Counts, p: float,
-              p_adj: float, verdict: str | None, m: int) -> Cell:
+              p_adj: float, verdict: str | None, alpha_cell: float) -> Cell:
     """One Cell with its effect sizes, interval, power and (when undecided) items to decide;
-    `verdict` None: decided here by the fixed-n rule."""
+    `verdict` None: decided here by the fixed-n rule. `alpha_cell`: the cell's level at the
+    multiple test's strictest step, for its power figures."""
     suite, context, belief = key
     n11, b, c, n00, rb, rc = cnt
     n = n11 + b + c + n00
@@ -116,8 +122,7 @@ def make_cell(config: GateConfig, key: tuple[str, str, str], cnt: Counts, p: flo
             verdict = PASS
         else:
             verdict = INCONCLUSIVE
-    # Power at Holm's strictest step (alpha / m): conservative, since the rank is unknown.
-    alpha_cell = config.alpha / max(m, 1)
+    # Power at the strictest step (alpha x weight): conservative, since the rank is unknown.
     mde = min_detectable_increase(n, (b + c) / (2 * n), alpha_cell, threshold) if n else None
     needed, decides_as = (None, "")
     if verdict == INCONCLUSIVE:
@@ -131,16 +136,104 @@ def make_cell(config: GateConfig, key: tuple[str, str, str], cnt: Counts, p: flo
     )
 
 
-def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
-    """Pair base and candidate per item and decide every cell, Holm-corrected across cells."""
+@dataclass(frozen=True)
+class Pooled:
+    """The pooled decision for one suite: all its framings at once, items as clusters."""
+
+    suite: str
+    framings: int
+    items: int
+    units: int  # paired item-cells, refusals left out
+    b: int
+    c: int
+    delta: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    p_adjusted: float
+    threshold_pp: float
+    verdict: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.suite}-all-framings"
+
+    def line(self) -> str:
+        """The report line: "<suite>, all framings: +x pp [lo, hi], VERDICT"."""
+        return (f"{self.suite}, all framings: {self.delta * 100:+.1f} pp "
+                f"[{self.ci_low * 100:+.1f}, {self.ci_high * 100:+.1f}], {self.verdict}")
+
+    def message(self) -> str:
+        """The line with its test: counts, threshold and p-values."""
+        return (f"{self.line()} (95% CI, cluster-robust over {self.items} items; newly wrong "
+                f"{self.b}, newly right {self.c} of {self.units} item-framings in "
+                f"{self.framings} framings; threshold +{self.threshold_pp:.3g} pp; exact "
+                f"clustered sign-flip p={self.pvalue:.3g}, adjusted {self.p_adjusted:.3g})")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "id": self.id, "line": self.line()}
+
+
+def _pooled_stats(config: GateConfig, pairs: pd.DataFrame, suite: str,
+                  keys: list[tuple[str, str, str]]) -> dict:
+    """Item sums D_i over the suite's cells in this run, and the test, interval and threshold."""
+    cells = {(k[1], k[2]) for k in keys}
+    sel = error_change(pairs[pairs.suite == suite])
+    sel = sel[[(a, b) in cells for a, b in zip(sel.amendment_type, sel.prompt_template,
+                                                 strict=True)]]
+    per_item = sel.groupby("item_id").d.agg(["sum", "size"])
+    d_sum, size = per_item["sum"].to_numpy(), per_item["size"].to_numpy()
+    units = int(size.sum())
+    per_cell = sel.groupby(["amendment_type", "prompt_template"]).size()
+    thr = [config.threshold_for(suite, *k) for k in per_cell.index]
+    threshold = (float(np.dot(per_cell.to_numpy(), thr)) / units if units else
+                 float(np.mean([config.threshold_for(*k) for k in keys])))
+    est, lo, hi = cluster_mean_ci(d_sum, size, 0.95)
+    _, _, upper = cluster_mean_ci(d_sum, size, 1 - 2 * config.alpha)
+    p = float(signflip_pvalue(abs_histogram(d_sum), np.array(int(d_sum.sum())))) if units \
+        else 1.0
+    return {"framings": len(keys), "items": int(len(d_sum)), "units": units,
+            "b": int((sel.d == 1).sum()), "c": int((sel.d == -1).sum()),
+            "delta": est if units else 0.0, "ci_low": max(-1.0, lo), "ci_high": min(1.0, hi),
+            "pvalue": p, "threshold_pp": threshold, "upper": upper}
+
+
+def decide_run(config: GateConfig, table: pd.DataFrame) -> tuple[list[Cell], list[Pooled]]:
+    """Pair base and candidate per item; decide every cell and every suite's pooled change in
+    one closed procedure (weighted Holm, `warmgate.pooled`), family-wise error <= alpha."""
     pairs = pair_roles(table)
     keys = config.cells()
     groups = {k: g for k, g in pairs.groupby(["suite", "amendment_type", "prompt_template"])}
     cnts = [counts(groups.get(key, pairs.iloc[:0])) for key in keys]
     pvalues = [mcnemar(k[1], k[2], alternative="greater").pvalue for k in cnts]
-    adjusted = holm(pvalues)
-    return [make_cell(config, key, cnt, p, p_adj, None, len(keys))
-            for key, cnt, p, p_adj in zip(keys, cnts, pvalues, adjusted, strict=True)]
+    suites = list(dict.fromkeys(k[0] for k in keys))
+    sizes = [sum(k[0] == s for k in keys) for s in suites]
+    w_pooled, w_cell = closed_weights(sizes)
+    pooled_at = [i for i, j in enumerate(sizes) if j >= 2]
+    stats = [_pooled_stats(config, pairs, suites[i], [k for k in keys if k[0] == suites[i]])
+             for i in pooled_at]
+    weights = [w_pooled[i] for i in pooled_at] + [w_cell[suites.index(k[0])] for k in keys]
+    adjusted = holm_array(np.array([s["pvalue"] for s in stats] + pvalues), np.array(weights))
+    adj_pooled, adj_cells = adjusted[: len(stats)], adjusted[len(stats):]
+    cells = [make_cell(config, key, cnt, p, float(p_adj), None,
+                       config.alpha * w_cell[suites.index(key[0])])
+             for key, cnt, p, p_adj in zip(keys, cnts, pvalues, adj_cells, strict=True)]
+    pooled = []
+    for i, st, p_adj in zip(pooled_at, stats, adj_pooled, strict=True):
+        upper = st.pop("upper")
+        if st["units"] and p_adj < config.alpha and st["delta"] * 100 > st["threshold_pp"]:
+            verdict = FAIL
+        elif st["units"] and upper * 100 < st["threshold_pp"]:
+            verdict = PASS
+        else:
+            verdict = INCONCLUSIVE
+        pooled.append(Pooled(suite=suites[i], p_adjusted=float(p_adj), verdict=verdict, **st))
+    return cells, pooled
+
+
+def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
+    """Every cell's decision, in the closed procedure with the pooled tests (`decide_run`)."""
+    return decide_run(config, table)[0]
 
 
 @dataclass(frozen=True)
@@ -188,7 +281,8 @@ def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int,
             break
     adjusted = holm_array(p_run)
     names = {CONTINUE: INCONCLUSIVE, STOP_FAIL: FAIL, STOP_PASS: PASS}
-    cells = [make_cell(config, key, cnt, float(p), float(pa), names[int(s)], len(keys))
+    cells = [make_cell(config, key, cnt, float(p), float(pa), names[int(s)],
+                       config.alpha / max(len(keys), 1))
              for key, cnt, p, pa, s in zip(keys, cnts, p_run, adjusted, state, strict=True)]
     planned = sum(sum(counts(select_cell(pairs, *k))[:4]) for k in keys)
     return SequentialOutcome(cells, look, sum(c.n for c in cells), planned)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from warmgate.backends import Backend, make_backend
 from warmgate.config import GateConfig
-from warmgate.decide import INCONCLUSIVE, Cell, decide, decide_sequential
+from warmgate.decide import INCONCLUSIVE, Cell, decide_run, decide_sequential
 from warmgate.generate import ProgressFactory, generate_with_baseline
 from warmgate.plan import Job, plan, probe_jobs
 from warmgate.result import GateResult, Provenance
@@ -27,12 +27,14 @@ from warmgate.signature import warmth_signature
 
 def conclude(config: GateConfig, table: pd.DataFrame, provenance: Provenance | dict | None = None,
              cells: list[Cell] | None = None) -> GateResult:
-    """Decide every cell of a complete results table (unless `cells` are already decided) and
-    compute the warmth signature: the GateResult every front door reports."""
+    """Decide every cell and suite (pooled) of a complete results table (unless `cells` are
+    already decided, by early stopping: then no pooled decision) and compute the warmth
+    signature: the GateResult every front door reports."""
     if not isinstance(provenance, Provenance):
         provenance = Provenance.from_dict(provenance)
-    return GateResult(config, table, cells if cells is not None else decide(config, table),
-                      provenance, warmth_signature(config, table))
+    cells, pooled = decide_run(config, table) if cells is None else (cells, [])
+    return GateResult(config, table, cells, provenance, warmth_signature(config, table),
+                      pooled)
 
 
 def make_run_backend(config: GateConfig) -> Backend:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from warmgate import __version__
 from warmgate.config import GateConfig, suite_label
-from warmgate.decide import FAIL, INCONCLUSIVE, PASS, Cell
+from warmgate.decide import FAIL, INCONCLUSIVE, PASS, Cell, Pooled
 from warmgate.framings import load_statements
 from warmgate.signature import SignatureLine
 from warmgate.suites import load_suite
@@ -64,15 +64,21 @@ class GateResult:
     cells: list[Cell]
     provenance: Provenance = field(default_factory=Provenance)
     signature: list[SignatureLine] = field(default_factory=list)
+    pooled: list[Pooled] = field(default_factory=list)  # per suite, all framings at once
 
     @property
     def failed(self) -> list[Cell]:
         return [c for c in self.cells if c.verdict == FAIL]
 
     @property
+    def failed_pooled(self) -> list[Pooled]:
+        return [p for p in self.pooled if p.verdict == FAIL]
+
+    @property
     def verdict(self) -> str:
-        """FAIL if any cell failed, PASS only when every cell passed, else INCONCLUSIVE."""
-        if self.failed:
+        """FAIL if any decision failed (a cell or a pooled one), PASS only when every cell
+        passed, else INCONCLUSIVE."""
+        if self.failed or self.failed_pooled:
             return FAIL
         if self.cells and all(c.verdict == PASS for c in self.cells):
             return PASS
@@ -94,7 +100,8 @@ class GateResult:
         """The run's verdict in one line, with what it does to the build."""
         n = len(self.cells)
         if self.verdict == FAIL:
-            return f"warmgate: FAIL ({len(self.failed)} of {n} cells failed)"
+            pooled = "".join(f"; {p.suite} failed over all framings" for p in self.failed_pooled)
+            return f"warmgate: FAIL ({len(self.failed)} of {n} cells failed{pooled})"
         if self.verdict == PASS:
             return f"warmgate: PASS (all {n} cells shown within their thresholds)"
         effect = {"fail": "the build fails (exit 3)", "warn": "a warning; the build passes",

@@ -173,13 +173,19 @@ def bh(pvalues: list[float]) -> list[float]:
     return adjusted
 
 
-def holm_array(p: np.ndarray) -> np.ndarray:
-    """Holm adjusted p-values along the last axis, for many runs at once."""
+def holm_array(p: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Holm adjusted p-values along the last axis, for many runs at once. With `weights` (one
+    per hypothesis), weighted Holm: the step-down on p / w, each rejection's weight passed on
+    to all hypotheses still standing (`warmgate.pooled` explains the gate's weights)."""
     p = np.asarray(p, dtype=float)
     m = p.shape[-1]
-    order = np.argsort(p, axis=-1, kind="stable")
-    ps = np.take_along_axis(p, order, axis=-1)
-    adj = np.maximum.accumulate(np.minimum(1.0, ps * (m - np.arange(m))), axis=-1)
+    w = np.full(m, 1.0) if weights is None else np.asarray(weights, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(w > 0, p / w, np.inf) * w.sum()
+    order = np.argsort(ratio, axis=-1, kind="stable")
+    standing = np.cumsum(w[order][..., ::-1], axis=-1)[..., ::-1] / w.sum()
+    ps = np.take_along_axis(ratio, order, axis=-1)
+    adj = np.maximum.accumulate(np.minimum(1.0, ps * standing), axis=-1)
     out = np.empty_like(adj)
     np.put_along_axis(out, order, adj, axis=-1)
     return out

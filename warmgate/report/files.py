@@ -27,6 +27,7 @@ def summary(result: GateResult) -> dict:
     return {
         "verdict": verdict_of(result),
         "cells": [c.to_dict() for c in result.cells],
+        "pooled": [p.to_dict() for p in result.pooled],
         "warmth_gap": gap_lines(result),
         "reading": result.reading(),
         "provenance": result.provenance.to_dict(),

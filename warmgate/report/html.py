@@ -45,7 +45,8 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
         f'<p class="{verdict}">{_e(result.headline())}</p>',
         f"<p>{len(result.cells)} cells: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base <code>{_e(base)}</code>, candidate "
-        f"<code>{_e(cand)}</code>. Family-wise alpha {result.config.alpha:g} (Holm).</p>",
+        f"<code>{_e(cand)}</code>. Family-wise alpha {result.config.alpha:g} (weighted Holm "
+        "over cells and pooled tests).</p>",
         f'<p class="muted">Reading: {_e(result.reading())}.</p>',
         "<h2>Change in error rate per cell</h2>",
         '<img class="plot" id="forest-plot" alt="forest plot: change in error rate per cell '
@@ -56,7 +57,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
             f'<th class="{"l" if h in ("suite", "context", "belief", "verdict") else ""}">{h}</th>'
             for h in ("suite", "context", "belief", "n", "base err", "cand err", "newly wrong",
                       "newly right", "change (pp)", "95% CI (pp)", "threshold (pp)",
-                      "p (Holm)", "refusals base/cand", "verdict")) + "</tr></thead><tbody>",
+                      "p (adj.)", "refusals base/cand", "verdict")) + "</tr></thead><tbody>",
     ]
     for c in result.cells:
         out.append(
@@ -70,6 +71,12 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
             f'<td class="l {_e(c.verdict)}">{_e(c.verdict)}</td></tr>'
         )
     out.append("</tbody></table>")
+    if result.pooled:
+        out.append('<h2>Pooled per suite</h2><ul class="pooled">')
+        out += [f'<li><span class="{_e(p.verdict)}">{_e(p.line())}</span> '
+                f'<span class="muted">{_e(p.message()[len(p.line()):])}</span></li>'
+                for p in result.pooled]
+        out.append("</ul>")
     gaps = gap_lines(result)
     if gaps:
         out.append("<h2>Warmth gap</h2><ul>")

@@ -41,12 +41,12 @@ def render_markdown(result, max_flips: int = 10) -> str:
         "",
         f"**{len(result.cells)} cells**: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
         f"{counts['INCONCLUSIVE']} INCONCLUSIVE. Base `{base}`, candidate `{cand}`; "
-        f"family-wise alpha {cfg.alpha:g} (Holm).",
+        f"family-wise alpha {cfg.alpha:g} (weighted Holm over cells and pooled tests).",
         "",
         f"Reading: {_cell_text(result.reading(), 1000)}.",
         "",
         "| suite | context | belief | n | base err | cand err | change (pp) | 95% CI (pp) "
-        "| threshold (pp) | p (Holm) | verdict |",
+        "| threshold (pp) | p (adj.) | verdict |",
         "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for c in result.cells:
@@ -56,6 +56,11 @@ def render_markdown(result, max_flips: int = 10) -> str:
             f"[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}] | +{c.threshold_pp:g} | "
             f"{c.p_adjusted:.3g} | {_ICON.get(c.verdict, '')} **{c.verdict}** |"
         )
+    if result.pooled:
+        lines += ["", "Pooled per suite (items as clusters, in the closed procedure with the "
+                  "cells):", ""]
+        lines += [f"- {_ICON.get(p.verdict, '')} {_cell_text(p.message(), 1000)}"
+                  for p in result.pooled]
     for c in result.cells:
         if c.verdict == "INCONCLUSIVE":
             lines.append("")

@@ -22,7 +22,7 @@ def cells_table(result: GateResult) -> Table:
     """A rich table with one row per cell."""
     t = Table(title="warmgate: change in error rate, candidate vs base (pp)")
     for col in ("suite", "context", "belief", "n", "base", "cand", "change",
-                "95% CI", "thr", "p Holm", "refus.", "verdict"):
+                "95% CI", "thr", "p adj.", "refus.", "verdict"):
         t.add_column(col, justify="right" if col not in ("suite", "context", "belief") else "left")
     for c in result.cells:
         t.add_row(
@@ -39,6 +39,8 @@ def print_result(result: GateResult, console: Console | None = None) -> None:
     # Not a terminal (CI logs, pipes): wide enough that no column is cut.
     console = console or Console(width=None if sys.stdout.isatty() else 140)
     console.print(cells_table(result))
+    for p in result.pooled:  # per suite, all framings at once
+        console.print(f"[{_STYLE.get(p.verdict, 'yellow')}]{escape(p.line())}[/]")
     counts = {v: sum(c.verdict == v for c in result.cells) for v in ("PASS", "FAIL",
                                                                      "INCONCLUSIVE")}
     console.print(

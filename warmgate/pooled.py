@@ -1,0 +1,97 @@
+"""The pooled decision: all of a suite's framings at once, items as clusters, tested in one
+closed procedure with the cells.
+
+Why: a warm fine-tune often degrades a little in every framing rather than a lot in one; the
+per-cell rule spends its alpha cell by cell and misses that.
+
+The statistic. For item i and cell (framing) j of a suite, d_ij = +1 when the base was right and
+the candidate wrong, -1 for the reverse, 0 otherwise; D_i = sum_j d_ij. S = sum_i D_i = the sum
+of the cells' b - c, so S / (item-cells) is the pooled change in error rate: the mean of the
+cells' changes, weighted by their sizes.
+
+The test: an exact clustered sign-flip test (a stratified McNemar). If base and candidate are
+exchangeable on each item (one model up to noise: the false alarm the gate guards against),
+swapping their answers on one item in all its framings at once flips the sign of D_i and
+nothing else, and items are independent; so given |D_1|, ..., |D_n| the null distribution of S
+is that of sum_i e_i |D_i| with fair random signs e_i, however strongly an item's framings are
+correlated. It is computed exactly (a product of cosines inverted by FFT), not sampled, and with
+a single framing it is the exact one-sided McNemar test. When the candidate is better, the test
+is conservative.
+
+The interval: cluster-robust (CR1, t with items - 1 df) on the item sums, the estimator of the
+warmth signature (`warmgate.stats.cluster_mean_ci`).
+
+The closed procedure (weighted Holm, Holm 1979). The family holds every cell's null ("the
+candidate is no worse in this framing") and every suite's pooled null ("no worse on average over
+its framings"), implied by its cells' nulls. Each hypothesis has a weight: a suite's share of
+alpha is in proportion to its cells; POOLED_SHARE of it goes to its pooled test and the rest is
+split evenly over its cells (a suite with one cell has no pooled test). Holm's step-down on
+p / w then rejects, and every rejection passes its alpha on to all hypotheses still standing.
+Weighted Holm is the shortcut of the closed procedure whose local test of each intersection of
+hypotheses is a weighted Bonferroni test, so the family-wise error (any FAIL of a cell or of a
+pooled decision whose null is true) is at most alpha under any dependence between the tests:
+the pooled and cell p-values share items, and nothing here assumes otherwise. The price: at its
+first step a cell is tested at alpha (1 - POOLED_SHARE) / cells instead of alpha / cells; the gain:
+the pooled test starts at POOLED_SHARE x alpha x (its suite's share), a framing count times a cell's level.
+As for cells, a pooled decision FAILs when it is rejected and its estimate exceeds its threshold,
+the size-weighted mean of its cells' thresholds (every framing within its threshold keeps the
+mean within their mean), and PASSes when its one-sided (1 - alpha) upper bound is below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: The share of a suite's alpha spent on its pooled test at the procedure's first step.
+POOLED_SHARE = 0.5
+
+
+def closed_weights(cells_per_suite: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (summing to 1) of each suite's pooled test (0 when it has fewer than 2 cells)
+    and of one cell of each suite, for `warmgate.stats.holm_array(p, weights)`."""
+    j = np.asarray(cells_per_suite, dtype=float)
+    total = j.sum()
+    if total <= 0:
+        return np.zeros_like(j), np.zeros_like(j)
+    share = np.where(j >= 2, POOLED_SHARE, 0.0)
+    return share * j / total, (1 - share) / total
+
+
+def abs_histogram(item_sums: np.ndarray, top: int | None = None) -> np.ndarray:
+    """Counts of items with |D_i| = 0, 1, ..., top along the last axis (the test's condition)."""
+    a = np.abs(np.asarray(item_sums, dtype=np.int64))
+    top = int(a.max(initial=0)) if top is None else top
+    return (a[..., None] == np.arange(top + 1)).sum(axis=-2)
+
+
+def signflip_pvalue(hist: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Exact one-sided p-value P(sum_i e_i |D_i| >= s) under fair random signs e_i.
+
+    hist: counts of items per |D| = 0..K on the last axis (leading axes: independent runs);
+    s: the observed sum of D_i. The sum's characteristic function at the N-th roots of unity is
+    prod_k cos(2 pi f k / N)^hist_k, real and even; N > 2 max |sum| so nothing aliases, and its
+    inverse FFT is the distribution itself. Floored at 2^-(items with D_i != 0), the probability
+    of the observed signs, so rounding never reports an impossible zero.
+    """
+    hist = np.asarray(hist, dtype=np.int64)
+    s = np.asarray(s, dtype=np.int64)
+    k = np.arange(hist.shape[-1])
+    top = (hist * k).sum(axis=-1)
+    t_max = int(top.max(initial=0))
+    size = 1 << int(np.ceil(np.log2(2 * t_max + 2)))
+    angle = 2 * np.pi * np.arange(size)[:, None] * k / size  # (N, K)
+    # log |cos| summed with the sign kept apart: powers of many cosines underflow gracefully
+    cos = np.cos(angle)
+    logabs = np.log(np.maximum(np.abs(cos), 1e-300)) @ hist[..., None].astype(float)
+    negative = (cos < 0).astype(np.int64) @ hist[..., None] % 2
+    phi = np.where(negative[..., 0] == 1, -1.0, 1.0) * np.exp(logabs[..., 0])
+    pmf = np.fft.ifft(phi, axis=-1).real  # P(S = t mod N), by symmetry of S
+    t = np.arange(-t_max, t_max + 1)
+    tail = np.cumsum(pmf[..., t % size][..., ::-1], axis=-1)[..., ::-1]  # P(S >= t)
+    idx = np.clip(s + t_max, 0, 2 * t_max)
+    p = np.take_along_axis(tail, idx[..., None], axis=-1)[..., 0]
+    p = np.where(s <= -top, 1.0, np.where(s > top, 0.0, p))
+    floor = 0.5 ** (hist[..., 1:].sum(axis=-1))
+    return np.clip(np.where(s > top, 0.0, np.maximum(p, floor)), 0.0, 1.0)
