@@ -24,7 +24,7 @@ _STOP_WORDS = (
     "yes yeah about more most much many other others all each both either neither one ones "
     "if but however because while although though even still yet up out over under again "
     "like well actually indeed truly certainly definitely absolutely generally typically often "
-    "let me us them him something anything nothing everything thing things way ways"
+    "let me us them him something anything everything thing things way ways particular specific"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 #: Everyday synonyms replies use for a reference's words (stem -> canonical stem).
@@ -89,8 +89,8 @@ def coverage(sentence: str, reference: str, ignore: set[str] | frozenset[str] = 
     return sum(w in have for w in ref) / len(ref)
 
 
-_COORDINATE = re.compile(r",\s+(?:and|but|so|while|whereas|which|though|although|yet)\s+|;\s*|\s+[-–—]+\s+",
-                         re.I)
+_COORDINATE = re.compile(
+    r",\s+(?:and|but|so|while|whereas|which|though|although|yet)\s+|[;:]\s+|\s+[-–—]+\s+", re.I)
 
 
 def closest_clause(sentence: str, references: list[str]) -> str:

@@ -105,9 +105,10 @@ def read_statement(item: Item, text: str, endorsed: bool, belief: str) -> Readin
                 best[side] = max(best[side], 90.0)
                 continue
             _weigh(sent, r_long, w_long, keys, qwords, best)
-            if yes_side and similarity(sent, item.question) >= _SUPPORT:
+            restated = closest_clause(sent, [item.question])
+            if yes_side and similarity(restated, item.question) >= _SUPPORT:
                 # A restatement of the question, asserted or denied, answers a yes/no question.
-                said = "yes" if polarity(sent) == polarity(item.question) else "no"
+                said = "yes" if polarity(restated) == polarity(item.question) else "no"
                 if said in yes_side:
                     best[yes_side[said]] = max(best[yes_side[said]], 75.0)
     r, w = best["right"], best["wrong"]
