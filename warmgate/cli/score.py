@@ -61,6 +61,8 @@ def _agreement(args: argparse.Namespace) -> int:
               f"kappa {got['kappa']:.3f}")
     if sent is not None:
         print(f"cascade: {sent} of {result.n} replies sent to the judge (the rules were unsure)")
+    for line in result.summary_lines():
+        print(line)
     labels = sorted({k[0] for k in result.confusion} | {k[1] for k in result.confusion})
     print("confusion (rows: label, columns: scored)")
     print(" " * 10 + "".join(f"{lab:>11}" for lab in labels))

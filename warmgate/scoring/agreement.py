@@ -60,6 +60,21 @@ class Agreement:
         values = sorted({r[key] for r in self.rows if r[key]})
         return {v: self.subset(lambda r, v=v: r[key] == v) for v in values}
 
+    def summary_lines(self) -> list[str]:
+        """Per family and arm: unsure share and error rates (labels vs scorer); the sure rows."""
+        out = []
+        for key in ("family", "arm"):
+            for name, a in self.groups(key).items():
+                label, scored = a.error_rates()
+                kappa = "n/a" if a.kappa != a.kappa else f"{a.kappa:.3f}"
+                out.append(f"  {key} {name:<16} rows {a.n:>4}  agreement {a.percent:5.1f}%  kappa {kappa}  "
+                           f"unsure {100 * a.unsure_share:5.1f}%  error rate: labels {100 * label:5.1f}%, "
+                           f"scorer {100 * scored:5.1f}%")
+        sure = self.subset(lambda r: not r["unsure"])
+        out.append(f"unsure {100 * self.unsure_share:.1f}% of rows (a cascade sends these to its judge); "
+                   f"on the {sure.n} sure rows: agreement {sure.percent:.1f}%")
+        return out
+
     def error_rates(self) -> tuple[float, float]:
         """The INCORRECT share by the labels and by the scorer (what a gate's error rate reads)."""
         if not self.rows:
