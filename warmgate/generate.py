@@ -158,6 +158,7 @@ def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend
             _warn(baselines.check(stored, now))
             base_rows, base_jobs = base_rows_from(stored, jobs, scorer)
             used = {"label": stored.label(), "path": str(stored.path), "version": stored.version,
+                    "approved_by": stored.manifest.get("approved_by", ""),
                     "reused_rows": len(base_rows), "generated_rows": len(base_jobs)}
             if base_jobs:
                 _warn([f"baseline {stored.label()} lacks {len(base_jobs)} of this run's "

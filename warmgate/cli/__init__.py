@@ -17,7 +17,7 @@ from warmgate.errors import WarmgateError
 
 EXIT_CRASH = 70  # warmgate.result.EXIT_CRASH (not imported here: the CLI starts fast)
 
-COMMANDS = ["run", "baseline", "cache", "suites", "merge", "score", "warmth"]
+COMMANDS = ["run", "demo", "baseline", "cache", "suites", "merge", "score", "warmth"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""`warmgate run` and `warmgate demo`. Exit codes: `warmgate.result.EXIT_*` (0 pass, 1 FAIL, 2 bad
+"""`warmgate run`. Exit codes: `warmgate.result.EXIT_*` (0 pass, 1 FAIL, 2 bad
 input, 3 INCONCLUSIVE under inconclusive = "fail", 70 a crash).
 
 The flags are generated from the settings schema (`warmgate.options`), the same as pytest's
@@ -11,20 +11,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warmgate.config import GateConfig, load_pyproject, read_table, resolve
 from warmgate.errors import WarmgateError
 from warmgate.options import add_arguments, argparse_overrides
 
-#: The demo: the embedded model against itself with a warm persona prompt, sized for 2 CPU cores.
-DEMO: dict[str, Any] = {
-    "suites": ["factual", "misconceptions"],
-    "contexts": ["unmodified", "emotion:sad"],
-    "beliefs": ["original", "incorrect"],
-    "items": 16,
-}
-
+if TYPE_CHECKING:
+    from warmgate.result import GateResult
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Every setting's flag, the candidate spellings, --config and --no-progress."""
@@ -65,7 +59,8 @@ def config_from_args(args: argparse.Namespace, start: dict[str, Any] | None = No
     return load_pyproject(path, overrides)  # type: ignore[return-value]
 
 
-def _run(cfg: GateConfig, progress: bool) -> int:
+def gate_and_report(cfg: GateConfig, progress: bool) -> GateResult:
+    """Run the gate with progress bars, print the table and write the report folder."""
     from warmgate.gate import run
     from warmgate.report.files import write_report
     from warmgate.report.terminal import print_result, progress_bars
@@ -75,22 +70,18 @@ def _run(cfg: GateConfig, progress: bool) -> int:
     print_result(result)
     folder = write_report(result, Path(cfg.report))
     print(f"report: {folder}")
-    return result.exit_code()
+    return result
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """`warmgate run` and `warmgate demo`."""
+    """`warmgate run`."""
     p = sub.add_parser("run", help="run the gate: base vs candidate, one verdict per cell",
                        description="Run the gate and print the per-cell table. Exit codes: "
                        "0 pass, 1 a cell failed, 2 usage or input error, 3 INCONCLUSIVE under "
                        "inconclusive = \"fail\" (the default), 70 a crash of warmgate itself.")
     add_run_options(p)
-    p.set_defaults(func=lambda args: _run(config_from_args(args), not args.no_progress))
-    p = sub.add_parser("demo", help="the demo: embedded Gemma-3-270m vs itself with a warm "
-                       "persona, 2 suites x 2 contexts x 2 beliefs x 16 items (minutes on 2 CPU cores)",
-                       description="Run the demo configuration; options override it.")
-    add_run_options(p)
-    p.set_defaults(func=lambda args: _run(config_from_args(args, DEMO), not args.no_progress))
+    p.set_defaults(func=lambda args: gate_and_report(config_from_args(args),
+                                                     not args.no_progress).exit_code())
 
 
-__all__ = ["DEMO", "GateConfig", "add_run_options", "config_from_args", "replace"]
+__all__ = ["GateConfig", "add_run_options", "config_from_args", "replace"]
