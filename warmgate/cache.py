@@ -189,8 +189,21 @@ class CachedBackend:
         # Unique misses, longest first as the engines batch them, so chunks pad little.
         todo = sorted({k: m for k, m in zip(keys, messages, strict=True) if k not in out}.items(),
                       key=lambda km: -len(km[1]))
-        for start in range(0, len(todo), self.chunk):
-            part = todo[start : start + self.chunk]
+        stream = getattr(self.inner, "stream", None)
+        if callable(stream) and todo:
+            # A distributed engine (the ray backend) gets every miss at once, to spread over
+            # its actors, and hands replies back batch by batch as they finish: each batch
+            # is stored as it lands, so a killed run still loses at most the batches in flight.
+            for part in stream(role, [m for _, m in todo]):
+                done = {todo[i][0]: reply for i, reply in part}
+                self.cache.put_many(variant, done)
+                out.update(done)
+                self.misses += len(done)
+                if progress:
+                    progress(len(done))
+        rest = [km for km in todo if km[0] not in out]  # after a stream: none
+        for start in range(0, len(rest), self.chunk):
+            part = rest[start : start + self.chunk]
             replies = self.inner.generate(role, [m for _, m in part], progress)
             done = dict(zip((k for k, _ in part), replies, strict=True))
             self.cache.put_many(variant, done)

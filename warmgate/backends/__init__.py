@@ -40,6 +40,7 @@ BACKENDS: dict[str, str] = {
     "transformers": "warmgate.backends.hf:TransformersBackend",
     "openai": "warmgate.backends.openai_http:OpenAIBackend",
     "vllm": "warmgate.backends.vllm:VLLMBackend",
+    "ray": "warmgate.backends.ray:RayBackend",
 }
 
 def parse_options(cls: type, options: dict, backend: str, casts: dict[str, Callable],
