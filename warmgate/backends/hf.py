@@ -6,6 +6,8 @@ without merging and switched off for the base; a persona is only a prompt prefix
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import warnings
 from collections.abc import Sequence
@@ -18,18 +20,55 @@ from warmgate.errors import WarmgateError
 from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
 
 
+def looks_like_path(name: str) -> bool:
+    """A model name meant as a local folder: ./x, /x, ~/x, a folder that exists, more than one
+    slash (hub ids are org/name), or org/name whose first part is a local folder (models/base)."""
+    if name.startswith((".", "/", "~")) or os.sep in name and name.count("/") > 1:
+        return True
+    first = name.replace(os.sep, "/").split("/", 1)[0]
+    return Path(name).exists() or ("/" in name.replace(os.sep, "/") and Path(first).is_dir())
+
+
 def _check_paths(spec: ModelSpec) -> None:
     model = resolve_model(spec.model)
-    looks_local = model.startswith((".", "/", "~")) or Path(model).exists()
-    if looks_local and not (Path(model).expanduser() / "config.json").exists():
-        raise WarmgateError(
-            f"model folder not found or not a Hugging Face model (no config.json): {spec.model}"
-        )
-    if spec.adapter and not (Path(spec.adapter).expanduser() / "adapter_config.json").exists():
-        raise WarmgateError(
-            f"adapter folder not found or not a PEFT adapter (no adapter_config.json): "
-            f"{spec.adapter}"
-        )
+    if looks_like_path(model) and not (Path(model).expanduser() / "config.json").is_file():
+        what = "has no config.json (not a Hugging Face model folder)" \
+            if Path(model).expanduser().is_dir() else "does not exist"
+        raise WarmgateError(f"model folder not found: {spec.model} {what} (from "
+                            f"{Path.cwd()}); fix the path, or give a hub id such as org/name")
+    if spec.adapter:
+        _check_adapter(Path(spec.adapter).expanduser(), spec.adapter)
+
+
+def _check_adapter(folder: Path, name: str) -> None:
+    """A PEFT adapter folder with a readable adapter_config.json, checked before any loading."""
+    config = folder / "adapter_config.json"
+    if not config.is_file():
+        raise WarmgateError(f"adapter folder not found or not a PEFT adapter (no "
+                            f"adapter_config.json): {name}")
+    try:
+        raw = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise WarmgateError(f"{config}: not a valid adapter config ({e}); re-save the adapter "
+                            "with peft's save_pretrained") from None
+    if not isinstance(raw, dict) or not raw.get("peft_type"):
+        raise WarmgateError(f"{config}: not a PEFT adapter config (no peft_type); re-save the "
+                            "adapter with peft's save_pretrained")
+
+
+def adapter_error(spec: ModelSpec, e: Exception) -> WarmgateError:
+    """Why an adapter does not fit the base, in one line (peft and torch say it in many)."""
+    text = str(e)
+    if "size mismatch" in text:
+        first = next((ln.strip() for ln in text.splitlines() if "size mismatch" in ln), text)
+        why = (f"it was trained on a model of another architecture or size ({first[:300]}); "
+               "train it on this base, or set base to the model it was trained on")
+    elif "Target modules" in text or "target modules" in text:
+        why = (f"its target_modules match no layer of the base ({text[:200]}); train it on this "
+               "base, or set base to the model it was trained on")
+    else:
+        why = f"{type(e).__name__}: {text.splitlines()[0][:300] if text else ''}"
+    return WarmgateError(f"adapter {spec.adapter} cannot be applied to base {spec.model}: {why}")
 
 
 class TransformersBackend:
@@ -73,7 +112,10 @@ class TransformersBackend:
                     path, dtype=getattr(torch, self.dtype)
                 ).to(self.device)
             except OSError as e:
-                raise WarmgateError(f"cannot load model {spec.model!r}: {e}") from None
+                hint = "" if looks_like_path(path) else (
+                    f" (read as a hub id; there is no local folder {Path(path).resolve()})")
+                raise WarmgateError(f"cannot load model {spec.model!r}{hint}: "
+                                    f"{str(e).splitlines()[0] if str(e) else e}") from None
             model.eval()
             tok.padding_side = "left"
             if tok.pad_token is None:
@@ -91,10 +133,16 @@ class TransformersBackend:
                     # peft asks a deprecated transformers property on load: noise, not news
                     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing",
                                             category=FutureWarning)
-                    model = PeftModel.from_pretrained(model, spec.adapter, adapter_name=name)
+                    try:
+                        model = PeftModel.from_pretrained(model, spec.adapter, adapter_name=name)
+                    except (ValueError, RuntimeError, KeyError, OSError) as e:
+                        raise adapter_error(spec, e) from None
                 self._models[path] = model
             elif name not in self._adapters[path]:
-                model.load_adapter(spec.adapter, adapter_name=name)
+                try:
+                    model.load_adapter(spec.adapter, adapter_name=name)
+                except (ValueError, RuntimeError, KeyError, OSError) as e:
+                    raise adapter_error(spec, e) from None
             self._adapters[path].add(name)
             model.set_adapter(name)
         return model, self._tokenizers[path]
@@ -136,6 +184,7 @@ class TransformersBackend:
         # Tokenise once, without padding; sort by token count, longest first, so similar
         # lengths share a batch and padding stays small (ties keep the given order).
         encoded = tok(prompts)["input_ids"]
+        self._check_length(model, encoded, messages)
         order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
         out: list[str] = [""] * len(prompts)
         # The base role of a model carrying an adapter runs with the adapter switched off.
@@ -157,6 +206,22 @@ class TransformersBackend:
                 if progress:
                     progress(len(idx))
         return out
+
+    def _check_length(self, model, encoded: list[list[int]], messages: Sequence[str]) -> None:
+        """Refuse a prompt that with its reply would not fit the model's context, before any
+        forward pass (a 5 MB question would otherwise try to allocate a terabyte)."""
+        limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+        if not isinstance(limit, int) or not encoded:
+            return
+        i = max(range(len(encoded)), key=lambda k: len(encoded[k]))
+        need = len(encoded[i]) + self.decoding.max_new_tokens
+        if need > limit:
+            head = " ".join(messages[i][:80].split())
+            raise WarmgateError(
+                f"a prompt is {len(encoded[i])} tokens; with max_new_tokens "
+                f"{self.decoding.max_new_tokens} it needs {need}, more than the model's context "
+                f"of {limit} tokens: shorten that item's question ({head!r}...) or lower "
+                "max_new_tokens")
 
     def loglik(
         self, role: str, prompts: Sequence[str], options: Sequence[Sequence[str]]
