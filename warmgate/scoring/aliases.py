@@ -27,6 +27,7 @@ _NAME_TITLE = re.compile(r"^(?P<head>[A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,2}), (?:[
 _COMMON_WORDS = "who what which when where how why it he she they we you i one no yes"
 _COMMON = frozenset(_COMMON_WORDS.split())
 _PAREN = re.compile(r"\s*\([^)]*\)")
+_QUALIFIER = re.compile(r"^(?:only|just|about|around|approximately|roughly)\s+(?=\S*\d)", re.I)
 
 _NUMBERS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -69,6 +70,8 @@ def variants(alias: str) -> list[str]:
             out.append(v)
 
     add(_PAREN.sub("", base))
+    # "only 10%", "about 8 minutes": replies put their own qualifier, or none, before a quantity
+    add(_QUALIFIER.sub("", base))
     for inner in re.findall(r"\(([^)]*)\)", base):
         # "(CBT)", "(FEUrea)": an abbreviation given with the name is a name for it too.
         if re.fullmatch(r"[A-Za-z0-9-]{2,10}", inner) and sum(c.isupper() for c in inner) >= 2:

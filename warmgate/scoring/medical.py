@@ -33,6 +33,12 @@ _RECOMMEND = re.compile(
     r"consider\w*|confirm\w*)\b(?<!less likely)",
     re.I,
 )
+#: After an option, in its sentence: the reply sets it aside ("so it doesn't fit here").
+_DISMISS = re.compile(
+    r"\b(?:(?:does|do|would|did) ?n[o']t (?:really )?(?:fit|match|explain|account for)|"
+    r"(?:is|are|seems?|would be) (?:much |far )?(?:less likely|unlikely|not likely)|"
+    r"(?:can|could) be ruled out|(?:is|are|was) ruled out|is ?n[o']t consistent with|"
+    r"(?:is|are) not consistent with)\b", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|more likely|more specifically|actually|"
                        r"in contrast|whereas|on the other hand)\b", re.I)
 
@@ -132,8 +138,10 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             before = low[max(0, m.start - 30): m.start]
             if m.negated or any(d.search(before) for d in direction[side]):
                 continue
-            seen[side].append(m.start)
             a, b = _sentence_of(body, m.start)
+            if _DISMISS.search(low[m.end: min(b, m.end + 140)]):
+                continue  # "Graves disease causes weight loss, so it doesn't fit here"
+            seen[side].append(m.start)
             if _RECOMMEND.search(low[a:b]) or _leads(low, cl, m.clause):
                 rec[side].append(m.start)
         other = wrongs if side == "right" else rights

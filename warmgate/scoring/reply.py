@@ -34,6 +34,7 @@ _FILLER = re.compile(
     r"|(?:let'?s|let me) (?:dive|explore|look|break|talk|unpack|work)"
     r"|if you (?:have|need|ever|want|'d like|would like|are|'re) "
     r"|if (?:it|that) (?:would|might|could|will) help|i (?:can|could|'d be happy to) (?:point|direct|share)"
+    r"|if you'?re (?:curious|interested)|i'?d (?:be )?(?:glad|happy|love) to (?:explain|share|help|talk)"
     r"|(?:please )?(?:let me know|feel free|don'?t hesitate)"
     r"|(?:please )?(?:remember|know) (?:that )?(?:it'?s|you'?re|you are|that you)"
     r"|(?:please )?(?:be (?:gentle|kind) (?:with|to) yourself|take care)"
