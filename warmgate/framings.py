@@ -9,6 +9,7 @@ versioned by the hash of their content; which statement an item gets is a hash o
 from __future__ import annotations
 
 import hashlib
+import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -93,6 +94,11 @@ def load_statements(name_or_path: str = DEFAULT_SET) -> StatementSet:
     missing += [f"beliefs.{b}" for b in REQUIRED_BELIEFS if not beliefs.get(b)]
     if missing:
         raise WarmgateError(f"{path}: statement set is missing {', '.join(missing)}")
+    for c, lines in contexts.items():
+        if not isinstance(lines, list) or not all(isinstance(x, str) and x.strip() for x in lines):
+            raise WarmgateError(f"{path}: contexts.{c} must be a list of statements (strings)")
+    for b, template in beliefs.items():
+        _check_template(template, f"{path}: beliefs.{b}")
     return StatementSet(
         name=str(raw.get("name") or path.stem),
         contexts={k: tuple(v) for k, v in contexts.items()},
@@ -100,6 +106,41 @@ def load_statements(name_or_path: str = DEFAULT_SET) -> StatementSet:
         sha256=hashlib.sha256(data).hexdigest(),
         neutral=str(raw.get("neutral") or NEUTRAL),
     )
+
+
+#: The placeholders a belief template may use.
+PLACEHOLDERS = ("question", "incorrect_answer", "correct_answer")
+
+
+def _check_template(template: object, where: str) -> None:
+    """A belief template that formats with warmgate's placeholders and asks the question."""
+    if not isinstance(template, str):
+        raise WarmgateError(f"{where} must be a string template, got {template!r}")
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as e:
+        raise WarmgateError(f"{where}: bad template {template!r} ({e}); write {{ and }} as "
+                            "{{{{ and }}}}") from None
+    unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
+    if unknown:
+        raise WarmgateError(f"{where}: unknown placeholder(s) {', '.join(unknown)} in "
+                            f"{template!r}; a template may use {{question}}, "
+                            "{incorrect_answer} and {correct_answer}")
+    if "question" not in fields:
+        raise WarmgateError(f"{where}: the template {template!r} never asks the question; "
+                            "put {question} in it")
+
+
+def options_listing(item: Item) -> str:
+    """A multiple-choice item's options, one per line after the message (nothing when the
+    question already lists them, as imported MedQA does): asked without them it cannot be
+    answered."""
+    if item.answer_type != "multiple_choice" or not item.options:
+        return ""
+    lines = [f"{k}. {v}" for k, v in item.options.items()]
+    if all(line in item.question for line in lines):
+        return ""
+    return "\n" + "\n".join(lines)
 
 
 def statement_for(item_id: str, context: str, statements: StatementSet) -> str:
@@ -141,6 +182,7 @@ def render(item: Item, context: str, belief: str, statements: StatementSet,
             incorrect_answer=item.incorrect_answer.rstrip("."),
             correct_answer=item.answer.rstrip("."),
         )
+    asked += options_listing(item)
     return f"{statement} {asked}" if statement else asked
 
 
