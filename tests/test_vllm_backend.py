@@ -111,3 +111,86 @@ def test_without_adapters_lora_is_off_and_limits_are_checked(fake_vllm, tmp_path
         b.generate("base", ["a b c d e f g h i"])
     with pytest.raises(WarmgateError, match="unknown option.*engine_args"):
         make_backend("vllm", variants, Decoding(), {"tp": 2})
+
+
+class _InlineRank:
+    """RankProcess without the process: the same VLLMBackend, built here on the stand-in."""
+
+    made: list[tuple[str, dict]] = []
+
+    def __init__(self, devices: str, variants, decoding, options: dict) -> None:
+        from warmgate.backends.vllm import VLLMBackend
+
+        _InlineRank.made.append((devices, options))
+        self.backend, self.sent = VLLMBackend(variants, decoding, **options), []
+
+    def submit(self, role: str, messages: list[str]) -> None:
+        self.sent.append(messages)
+        self.pending = self.backend.generate(role, messages)
+
+    def result(self) -> list[str]:
+        return self.pending
+
+    def close(self) -> None:
+        pass
+
+
+def test_data_parallel_deals_prompts_over_one_engine_per_gpu_group(
+        fake_vllm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warmgate.backends.vllm as vb
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
+    monkeypatch.setattr(vb, "RankProcess", _InlineRank)
+    _InlineRank.made = []
+    model = str(tmp_path / "model")
+    warm = _adapter(tmp_path / "warm", 8)
+    variants = {"base": ModelSpec(model), "candidate": ModelSpec(model, adapter=warm)}
+    d = Decoding(max_new_tokens=16)
+    msgs = ["a", "b c d e f", "g h", "i j k l m n o", "p q r"]
+    single = make_backend("vllm", variants, d, {"tensor_parallel_size": 2})
+    dp = make_backend("vllm", variants, d, {"tensor_parallel_size": 2, "data_parallel_size": 2})
+    ticks: list[int] = []
+    for role in ("base", "candidate"):
+        assert dp.generate(role, msgs, ticks.append) == single.generate(role, msgs), role
+    assert sum(ticks) == 2 * len(msgs)
+    # One engine per pair of GPUs, each a plain single engine (its own tensor parallel 2).
+    assert [dev for dev, _ in _InlineRank.made] == ["0,1", "2,3"]
+    assert all(o["data_parallel_size"] == 1 and o["tensor_parallel_size"] == 2
+               for _, o in _InlineRank.made)
+    assert all("data_parallel_size" not in e for e in fake_vllm.engines)
+    # Dealt by length, round robin: the longest to rank 0, the next to rank 1, ...
+    first, second = (r.sent[0] for r in dp._ranks)
+    assert first == ["i j k l m n o", "p q r", "a"] and second == ["b c d e f", "g h"]
+    too_many = make_backend("vllm", variants, d, {"tensor_parallel_size": 2,
+                                                  "data_parallel_size": 4})
+    with pytest.raises(WarmgateError, match="needs 8 GPUs on this node, but 4 are visible"):
+        too_many.generate("base", msgs)
+    with pytest.raises(WarmgateError, match="data_parallel_size must be >= 1"):
+        make_backend("vllm", variants, d, {"data_parallel_size": 0})
+
+
+def test_a_data_parallel_rank_serves_until_stopped_and_reports_errors(
+        fake_vllm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import os
+    import threading
+
+    from warmgate.backends.vllm import serve_rank
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # restored after the test
+    variants = {"base": ModelSpec(str(tmp_path / "model"))}
+    parent, child = multiprocessing.Pipe()
+    t = threading.Thread(target=serve_rank, args=(child, "3", variants,
+                                                  Decoding(max_new_tokens=8), {}))
+    t.start()
+    parent.send(("base", ["one two", "three"]))
+    assert parent.recv() == ("ok", ["base:5", "base:4"])
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "3"  # pinned before vLLM is built
+    parent.send(("nobody", ["x"]))
+    kind, message = parent.recv()
+    assert kind == "error" and "KeyError" in message  # the engine goes on serving
+    parent.send(("base", ["three"]))
+    assert parent.recv() == ("ok", ["base:4"])
+    parent.send(None)
+    t.join(5)
+    assert not t.is_alive() and len(fake_vllm.engines) == 1

@@ -3,7 +3,9 @@
 One `vllm.LLM` engine per distinct model. Roles that share a model share its engine: a role with
 an adapter is served with a `LoRARequest` (one integer id per adapter path, so several adapters
 can run in one engine), the base with none; a persona is only a system prompt. Engine settings
-come from `backend_options`: tensor_parallel_size, dtype, max_model_len, gpu_memory_utilization,
+come from `backend_options`: tensor_parallel_size, data_parallel_size (engines on one node, each on
+its own tensor_parallel_size GPUs, in a process of its own; prompts dealt round-robin by length, so
+each engine gets an equal share), dtype, max_model_len, gpu_memory_utilization,
 enable_prefix_caching (on by default: every framing of an item repeats the same long prefix),
 max_loras, max_lora_rank (default: the largest adapter's `r`), enforce_eager, seed, and
 `engine_args` for anything else `vllm.LLM` takes. Needs the `vllm` extra and a GPU.
@@ -12,6 +14,7 @@ max_loras, max_lora_rank (default: the largest adapter's `r`), enforce_eager, se
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -46,6 +49,7 @@ class VLLMOptions:
     """`backend_options` of the vllm backend."""
 
     tensor_parallel_size: int = 1
+    data_parallel_size: int = 1
     dtype: str = "auto"
     max_model_len: int | None = None
     gpu_memory_utilization: float = 0.9
@@ -59,7 +63,8 @@ class VLLMOptions:
     @classmethod
     def from_options(cls, options: dict) -> VLLMOptions:
         """Validate the options table, naming the bad field."""
-        casts = {"tensor_parallel_size": int, "dtype": str, "max_model_len": int,
+        casts = {"tensor_parallel_size": int, "data_parallel_size": int, "dtype": str,
+                 "max_model_len": int,
                  "gpu_memory_utilization": float, "enable_prefix_caching": bool,
                  "max_loras": int, "max_lora_rank": int, "enforce_eager": bool, "seed": int,
                  "engine_args": dict}
@@ -67,6 +72,8 @@ class VLLMOptions:
                              " (put other vllm.LLM arguments in engine_args)")
         if opts.tensor_parallel_size < 1:
             raise WarmgateError("backend_options.tensor_parallel_size must be >= 1")
+        if opts.data_parallel_size < 1:
+            raise WarmgateError("backend_options.data_parallel_size must be >= 1")
         if not 0 < opts.gpu_memory_utilization <= 1:
             raise WarmgateError("backend_options.gpu_memory_utilization must be in (0, 1]")
         return opts
@@ -102,6 +109,7 @@ class VLLMBackend:
         for spec in variants.values():
             if spec.adapter and spec.adapter not in self._lora_ids:
                 self._lora_ids[spec.adapter] = len(self._lora_ids) + 1
+        self._ranks: list[Any] = []  # data-parallel engines, started on first use
 
     # -- engines -------------------------------------------------------------------------
     def _adapters_of(self, model: str) -> list[str]:
@@ -172,6 +180,8 @@ class VLLMBackend:
     def generate(self, role: str, messages: Sequence[str], progress: Progress | None = None
                  ) -> list[str]:
         """One reply per message, in order; vLLM schedules the batch itself."""
+        if self.options.data_parallel_size > 1:
+            return self._generate_parallel(role, messages, progress)
         spec = self.variants[role]
         llm = self._engine(resolve_model(spec.model))
         tok = llm.get_tokenizer()
@@ -205,6 +215,35 @@ class VLLMBackend:
                 progress(len(chunk))
         return out
 
+    def _generate_parallel(self, role: str, messages: Sequence[str],
+                           progress: Progress | None) -> list[str]:
+        """Deal the messages round-robin by length over the data-parallel engines (each gets
+        long and short ones alike), run them at once, and put the replies back in order."""
+        o = self.options
+        if not self._ranks:
+            devices = rank_devices(o.data_parallel_size, o.tensor_parallel_size, node_gpus())
+            one = {k: v for k, v in asdict(o).items() if v is not None}
+            one["data_parallel_size"] = 1
+            self._ranks = [RankProcess(d, self.variants, self.decoding, one) for d in devices]
+        order = sorted(range(len(messages)), key=lambda i: -len(messages[i]))
+        shares = [order[r::len(self._ranks)] for r in range(len(self._ranks))]
+        for rank, share in zip(self._ranks, shares, strict=True):
+            rank.submit(role, [messages[i] for i in share])
+        out: list[str] = [""] * len(messages)
+        for rank, share in zip(self._ranks, shares, strict=True):
+            replies = rank.result()
+            for i, reply in zip(share, replies, strict=True):
+                out[i] = reply
+            if progress and share:
+                progress(len(share))
+        return out
+
+    def close(self) -> None:
+        """Stop the data-parallel engine processes (also done at exit)."""
+        for rank in self._ranks:
+            rank.close()
+        self._ranks = []
+
     def provenance(self, role: str) -> dict:
         """Fingerprints of weights and adapter, vLLM version, engine settings, GPU."""
         spec = self.variants[role]
@@ -229,3 +268,92 @@ class VLLMBackend:
             "decoding": self.decoding.to_dict(),
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+
+
+def node_gpus() -> list[str]:
+    """This node's GPUs as CUDA_VISIBLE_DEVICES names them (or all the driver sees)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [g.strip() for g in visible.split(",") if g.strip()]
+    try:
+        import torch
+
+        return [str(i) for i in range(torch.cuda.device_count())]
+    except ImportError:
+        return []
+
+
+def rank_devices(data_parallel: int, tensor_parallel: int, gpus: list[str]) -> list[str]:
+    """CUDA_VISIBLE_DEVICES for each data-parallel engine: its own tensor_parallel GPUs."""
+    need = data_parallel * tensor_parallel
+    if need > len(gpus):
+        raise WarmgateError(
+            f"backend_options.data_parallel_size = {data_parallel} x tensor_parallel_size = "
+            f"{tensor_parallel} needs {need} GPUs on this node, but {len(gpus)} are visible "
+            f"({','.join(gpus) or 'none'}); lower one of them, or use backend = \"ray\" with "
+            "engine = \"vllm\" to spread engines over several nodes")
+    return [",".join(gpus[r * tensor_parallel:(r + 1) * tensor_parallel])
+            for r in range(data_parallel)]
+
+
+class RankProcess:
+    """One data-parallel vLLM engine in a process of its own, pinned to its GPUs before vLLM
+    or CUDA is imported there (spawned, not forked: a forked CUDA context is unusable)."""
+
+    def __init__(self, devices: str, variants: dict[str, ModelSpec], decoding: Decoding,
+                 options: dict[str, Any]) -> None:
+        import multiprocessing
+        import weakref
+
+        ctx = multiprocessing.get_context("spawn")
+        self.devices = devices
+        self.conn, child = ctx.Pipe()
+        # Not a daemon: vLLM starts processes of its own, which a daemon may not.
+        self.proc = ctx.Process(target=serve_rank, args=(child, devices, variants, decoding,
+                                                         options), name=f"vllm-dp[{devices}]")
+        self.proc.start()
+        weakref.finalize(self, RankProcess._stop, self.conn, self.proc)
+
+    def submit(self, role: str, messages: list[str]) -> None:
+        """Send one role's messages to this engine."""
+        self.conn.send((role, messages))
+
+    def result(self) -> list[str]:
+        """This engine's replies to what was submitted (its error, raised here)."""
+        try:
+            kind, value = self.conn.recv()
+        except EOFError:
+            raise WarmgateError(f"the vLLM engine on GPU(s) {self.devices} died (exit code "
+                                f"{self.proc.exitcode}); see its log above") from None
+        if kind == "error":
+            raise WarmgateError(f"vLLM engine on GPU(s) {self.devices}: {value}")
+        return value
+
+    def close(self) -> None:
+        """Stop the engine process."""
+        RankProcess._stop(self.conn, self.proc)
+
+    @staticmethod
+    def _stop(conn: Any, proc: Any) -> None:
+        import contextlib
+
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(None)
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.terminate()
+
+
+def serve_rank(conn: Any, devices: str, variants: dict[str, ModelSpec], decoding: Decoding,
+               options: dict[str, Any]) -> None:
+    """A data-parallel engine process: one VLLMBackend on `devices`, serving batches until told
+    to stop (None)."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = devices
+    backend: VLLMBackend | None = None
+    while (job := conn.recv()) is not None:
+        role, messages = job
+        try:
+            backend = backend or VLLMBackend(variants, decoding, **options)
+            conn.send(("ok", backend.generate(role, messages)))
+        except Exception as e:  # sent to the driver, which raises it with the GPU named
+            conn.send(("error", f"{type(e).__name__}: {e}"))
