@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def _open(args: argparse.Namespace):
     cfg = resolve({"cache": table["cache"]} if table and "cache" in table else {},
                   {"cache": args.cache}, where, root=path.parent if table is not None else None)
     folder = resolve_dir(cfg.cache)
+    folder = folder.resolve() if folder is not None else None
     if folder is None:
         raise WarmgateError(f"the generation cache is switched off ({where}: cache = 'off')")
     if not (folder / "generations.sqlite").exists():
@@ -43,6 +45,11 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
+    if args.older_than is not None and not (math.isfinite(args.older_than)
+                                            and args.older_than >= 0):
+        raise WarmgateError(f"--older-than must be a number of days >= 0, got "
+                            f"{args.older_than:g} (a negative or nan age would delete "
+                            "everything or nothing)")
     cache = _open(args)
     removed = cache.prune(older_than_days=args.older_than, everything=args.all)
     info = cache.info()
