@@ -9,6 +9,7 @@ seconds on 2 cores); few messages, 8 new tokens.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import signal
@@ -48,7 +49,9 @@ def local_ray() -> Iterator[None]:
 
 
 cluster = pytest.fixture(scope="module")(local_ray)
-pytestmark = [pytest.mark.model, pytest.mark.xdist_group("model")]
+pytestmark = [pytest.mark.model, pytest.mark.xdist_group("model"),
+              # Ray Data's own context warns of its own deprecated settings on first use
+              pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")]
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +151,38 @@ def test_bad_options_are_clear_errors() -> None:
     ]:
         with pytest.raises(WarmgateError, match=match):
             make_backend("ray", ROLES, DECODING, options)
+
+
+def test_vllm_engines_in_ray_actors_reply_like_the_vllm_backend(
+        cluster: None, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """GPU only (benchmarks/gpu_check.sh runs it): two vLLM engine actors sharing the GPU(s),
+    base and persona candidate, reply for reply the vllm backend's."""
+    if importlib.util.find_spec("vllm") is None:
+        pytest.skip("vllm is not installed (pip install 'warmgate[vllm]' on a GPU machine)")
+    import gc
+
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("vLLM needs a CUDA GPU and none is available")
+    from test_backend_conformance import _tiny_model
+
+    model = str(_tiny_model(tmp_path_factory.mktemp("tiny-gemma3")))
+    roles = {"base": ModelSpec(model), "candidate": ModelSpec(model, persona=PERSONA)}
+    opts = {"gpu_memory_utilization": 0.25, "max_model_len": 4096, "enforce_eager": True,
+            "dtype": "float32"}
+    direct = make_backend("vllm", roles, DECODING, opts)
+    expected = {role: direct.generate(role, MESSAGES) for role in roles}
+    del direct
+    gc.collect()
+    torch.cuda.empty_cache()
+    share = 1.0 if torch.cuda.device_count() >= 2 else 0.5
+    b = make_backend("ray", roles, DECODING, {"actors": 2, "num_cpus": 0.5, "num_gpus": share,
+                                              "batch_size": 2, "engine": "vllm",
+                                              "engine_options": opts})
+    try:
+        for role in roles:
+            assert b.generate(role, MESSAGES) == expected[role], role
+        assert b.provenance("base")["backend"] == "vllm" and len(b.pids) == 2
+    finally:
+        b.close()

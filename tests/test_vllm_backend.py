@@ -194,3 +194,30 @@ def test_a_data_parallel_rank_serves_until_stopped_and_reports_errors(
     parent.send(None)
     t.join(5)
     assert not t.is_alive() and len(fake_vllm.engines) == 1
+
+
+def test_data_parallel_on_real_gpus_replies_like_one_engine(tmp_path: Path) -> None:
+    """2+ GPUs only (benchmarks/gpu_check.sh runs it): data_parallel_size = 2 on the real vLLM,
+    one engine process per GPU, reply for reply one engine's."""
+    if importlib.util.find_spec("vllm") is None:
+        pytest.skip("vllm is not installed (pip install 'warmgate[vllm]' on a GPU machine)")
+    import torch
+
+    if torch.cuda.device_count() < 2:
+        pytest.skip("data parallel needs 2 or more CUDA GPUs")
+    from test_backend_conformance import MESSAGES, _tiny_model
+
+    model = str(_tiny_model(tmp_path / "tiny"))
+    variants = {"base": ModelSpec(model), "candidate": ModelSpec(model, persona="Be warm.")}
+    opts = {"gpu_memory_utilization": 0.3, "max_model_len": 4096, "enforce_eager": True,
+            "dtype": "float32"}
+    one = make_backend("vllm", variants, Decoding(max_new_tokens=10), opts)
+    expected = {role: one.generate(role, MESSAGES) for role in variants}
+    del one
+    dp = make_backend("vllm", variants, Decoding(max_new_tokens=10),
+                      {**opts, "data_parallel_size": 2})
+    try:
+        for role in variants:
+            assert dp.generate(role, MESSAGES) == expected[role], role
+    finally:
+        dp.close()
