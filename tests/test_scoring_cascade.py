@@ -135,3 +135,26 @@ def test_score_agreement_with_a_real_cascade_writes_its_calibration(tmp_path, ca
     rec = json.loads(cal.read_text())
     assert rec["scorer"].startswith("cascade:warmgate-rules+judge:") and rec["rows"] == 3
     assert set(rec["by_family"]) == {"factual"}
+
+
+def test_a_verdict_resting_on_unsure_readings_says_so(scripted, tmp_path):
+    from toys import make_suite
+
+    from warmgate import gate
+
+    suite = make_suite(tmp_path, 40)
+
+    def answer(role, message):  # the candidate never answers: every reading of it is unsure
+        i = message.split("item ")[1].split("?")[0]
+        return "What a lovely question, I love it!" if role == "candidate" else f"right{i}"
+
+    cfg = GateConfig(suites=(suite,), contexts=("unmodified",), beliefs=("original",), items=40,
+                     baselines="off", cache="off", liveness_probes=0)
+    result = gate.run(cfg, backend=scripted(answer))
+    assert result.verdict == "FAIL"
+    [u] = result.unsure_cells()
+    assert u["unsure_candidate"] == 40 and u["unsure_base"] == 0
+    assert u["unsure_discordant"] == u["discordant"] == 40 and u["could_turn"]
+    line = result.reading()
+    assert "unsure readings: base 0%, candidate 100%" in line and "could turn" in line
+    assert "harder to read" in line
