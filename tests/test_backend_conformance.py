@@ -3,14 +3,16 @@
 Each test runs against every backend: transformers on a tiny random Gemma-3 built from a config
 (with the embedded model's tokenizer), the OpenAI-compatible HTTP backend against a real
 `warmgate.testing.server` process on 127.0.0.1 serving that same tiny model, vLLM (skipped with the
-reason where vLLM or a GPU is absent), and, for the core case, transformers on the real
-embedded Gemma-3-270m.
+reason where vLLM or a GPU is absent), Ray Data on a local Ray with 2 CPU engine actors holding
+the transformers engine on that tiny model (skipped with the reason where ray is absent; Ray on
+the embedded model, against the transformers backend, is test_ray_backend's), and, for the core
+case, transformers on the real embedded Gemma-3-270m.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -104,7 +106,42 @@ def transformers_embedded() -> Factory:
     return lambda d: make_backend("transformers", _roles("embedded"), d)
 
 
-FAST = ["transformers_tiny", "openai_tiny", "vllm_tiny"]
+#: Two engine actors on CPU, one torch thread each; batches of two, so that a call of five
+#: messages spreads over both. num_cpus is Ray's accounting: half a CPU each on a 2-CPU Ray.
+RAY_OPTIONS = {"actors": 2, "num_cpus": 0.5, "threads": 1, "batch_size": 2}
+
+
+@pytest.fixture(scope="module")
+def ray_tiny_backend(tiny_model: Path) -> Iterator[Backend]:
+    """One Ray backend for the module on a local Ray it owns (Ray's start and the engines'
+    model loads cost seconds each on 2 cores), stopped at the module's end."""
+    pytest.importorskip("ray.data", reason="ray is not installed (pip install 'warmgate[ray]')")
+    import logging
+
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024,
+             logging_level=logging.WARNING, log_to_driver=False)
+    b = make_backend("ray", _roles(str(tiny_model)), DEFAULT, RAY_OPTIONS)
+    yield b
+    b.close()
+    ray.shutdown()
+
+
+@pytest.fixture
+def ray_tiny(ray_tiny_backend: Backend) -> Factory:
+    def get(d: Decoding) -> Backend:
+        assert d == DEFAULT, "a decoding of its own would need engine actors of its own"
+        return ray_tiny_backend
+
+    return get
+
+
+FAST = ["transformers_tiny", "openai_tiny", "vllm_tiny", "ray_tiny"]
+#: The decoding tests build a backend per decoding: for Ray that is two more engine actors
+#: each, so Ray is left out there; it hands the decoding to its inner engine unchanged
+#: (test_ray_backend checks that its provenance, decoding included, is the inner engine's).
+FAST_DECODING = [b for b in FAST if b != "ray_tiny"]
 MODEL = pytest.param("transformers_embedded",
                      marks=[pytest.mark.model, pytest.mark.xdist_group("model")])
 
@@ -144,7 +181,7 @@ def test_batch_replies_equal_single_replies(backend: Factory) -> None:
     assert batch == single
 
 
-@pytest.mark.parametrize("backend", FAST, indirect=True)
+@pytest.mark.parametrize("backend", FAST_DECODING, indirect=True)
 def test_stop_at_newline_only_truncates(backend: Factory) -> None:
     stop = backend(Decoding(max_new_tokens=24, stop_at_newline=True)).generate("base", MESSAGES)
     free = backend(Decoding(max_new_tokens=24, stop_at_newline=False)).generate("base", MESSAGES)
@@ -154,7 +191,7 @@ def test_stop_at_newline_only_truncates(backend: Factory) -> None:
     # the embedded model, whose replies do run past newlines.)
 
 
-@pytest.mark.parametrize("backend", FAST, indirect=True)
+@pytest.mark.parametrize("backend", FAST_DECODING, indirect=True)
 def test_max_new_tokens_caps_replies(backend: Factory, tiny_model: Path) -> None:
     from transformers import AutoTokenizer
 
@@ -203,10 +240,18 @@ def test_http_and_transformers_give_the_same_replies(transformers_tiny: Factory,
         assert local == remote, role
 
 
+def test_ray_and_transformers_give_the_same_replies(transformers_tiny: Factory,
+                                                   ray_tiny: Factory) -> None:
+    """Ray's actors hold the transformers engine: reply for reply what it gives in-process."""
+    for role in ("base", "candidate"):
+        assert ray_tiny(DEFAULT).generate(role, MESSAGES) == \
+            transformers_tiny(DEFAULT).generate(role, MESSAGES), role
+
+
 def test_unknown_backend_and_bad_options_are_clear_errors() -> None:
     from warmgate.errors import WarmgateError
 
-    with pytest.raises(WarmgateError, match="available: transformers, openai, vllm"):
+    with pytest.raises(WarmgateError, match="available: transformers, openai, vllm, ray"):
         make_backend("tgi", _roles("x"), Decoding())
     with pytest.raises(WarmgateError, match="looks like a secret"):
         make_backend("openai", _roles("x"), Decoding(), {"api_key": "sk-123"})

@@ -49,9 +49,7 @@ def local_ray() -> Iterator[None]:
 
 
 cluster = pytest.fixture(scope="module")(local_ray)
-pytestmark = [pytest.mark.model, pytest.mark.xdist_group("model"),
-              # Ray Data's own context warns of its own deprecated settings on first use
-              pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")]
+pytestmark = [pytest.mark.model, pytest.mark.xdist_group("model")]
 
 
 @pytest.fixture(scope="module")

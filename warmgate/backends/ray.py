@@ -36,6 +36,7 @@ import json
 import logging
 import math
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -251,7 +252,9 @@ class RayBackend:
                 raise WarmgateError(f"backend 'ray': cannot start or join {where}: {e}") \
                     from None
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # one line per dataset run
-        ctx = ray.data.DataContext.get_current()
+        with warnings.catch_warnings():  # Ray Data's context warns of its own old settings
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # warmgate shows its own progress
         ctx.print_on_execution_start = False
 
