@@ -17,6 +17,13 @@ threshold; Tango bounds and anytime-valid p-values for early stopping), vectoris
 - Early stopping: looks after every 50 items per cell (FAIL: exact McNemar with alpha spent
   evenly over the planned looks, Holm across cells; PASS: Tango bound at alpha / looks);
   reports the mean items used per cell.
+- The whole procedure (`--procedure-only` runs just this): each suite's items asked in all 18
+  framings, item-level outcomes drawn jointly, decided by the closed procedure of the gate
+  (`warmgate.pooled.closed_adjusted`: the 72 cells and the 4 suites' pooled tests, weighted Holm).
+  Item i in framing j: x_ij = sqrt(rho) z_i + sqrt(1 - rho) e_ij (standard normals); newly wrong
+  when x_ij < q(p_b), newly right when x_ij > q(1 - p_c). rho = 0: framings independent; rho = 1:
+  one shared item effect. Null: p_b = p_c = psi / 2 per cell, psi uniform on 4-36 % as above
+  (base and candidate exchangeable per item); power: +3 pp in every framing of one suite.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import numpy as np
 from scipy.stats import beta as beta_dist
 from scipy.stats import norm
 
+from warmgate.pooled import abs_histogram, closed_adjusted, signflip_pvalue
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,
@@ -93,6 +101,80 @@ def sequential(rng, runs, n_max: np.ndarray, p_b, p_c, threshold_pp: float, alph
     return state, n
 
 
+def item_outcomes(rng, runs: int, items: int, p_b: np.ndarray, p_c: np.ndarray, rho: float):
+    """d (runs, items, framings) in {-1, 0, 1}: the Gaussian-copula model of the docstring."""
+    x = np.sqrt(rho) * rng.standard_normal((runs, items, 1)) + np.sqrt(1 - rho) * \
+        rng.standard_normal((runs, items, p_b.shape[-1]))
+    lo, hi = norm.ppf(p_b)[:, None, :], norm.isf(p_c)[:, None, :]
+    return np.where(x < lo, 1, np.where(x > hi, -1, 0)).astype(np.int64)
+
+
+def whole_procedure(rng, runs: int, sizes: list[int], psi_or_rates, rho: float, alpha: float,
+                    chunk: int = 250) -> dict[str, np.ndarray]:
+    """Per run and threshold (0, 5 pp): FAIL anywhere, with pooling (closed procedure) and
+    cells only (Holm). psi_or_rates(rng, k, suite) -> (p_b, p_c) of shape (k, 18)."""
+    out: dict[str, list] = {f"{kind} {thr:g}": [] for kind in ("pooled", "cells")
+                            for thr in (0.0, 5.0)}
+    per_suite = [CELLS_PER_SUITE] * len(sizes)
+    suite_of_cell = np.repeat(np.arange(len(sizes)), CELLS_PER_SUITE)
+    for start in range(0, runs, chunk):
+        k = min(chunk, runs - start)
+        pc, ec, pp, ep = [], [], [], []
+        for s, items in enumerate(sizes):
+            p_b, p_c = psi_or_rates(rng, k, s)
+            d = item_outcomes(rng, k, items, p_b, p_c, rho)
+            b, c = (d == 1).sum(1), (d == -1).sum(1)
+            pc.append(mcnemar_greater_array(b, c))
+            ec.append((b - c) / items * 100)
+            sums = d.sum(2)
+            pp.append(signflip_pvalue(abs_histogram(sums, CELLS_PER_SUITE), sums.sum(1)))
+            ep.append(sums.sum(1) / (items * CELLS_PER_SUITE) * 100)
+        pc, ec = np.concatenate(pc, 1), np.concatenate(ec, 1)
+        pp, ep = np.stack(pp, 1), np.stack(ep, 1)
+        adj_pool, adj_cells = closed_adjusted(pp, pc, per_suite, suite_of_cell)
+        holm = holm_array(pc)
+        for thr in (0.0, 5.0):
+            out[f"pooled {thr:g}"].append(((adj_pool < alpha) & (ep > thr)).any(1)
+                                          | ((adj_cells < alpha) & (ec > thr)).any(1))
+            out[f"cells {thr:g}"].append(((holm < alpha) & (ec > thr)).any(1))
+    return {key: np.concatenate(v) for key, v in out.items()}
+
+
+def procedure_tables(rng, runs: int, alpha: float, sizes: list[int]) -> None:
+    """The whole procedure's false alarms under the null, and its power on +3 pp everywhere."""
+    def null(rng, k, s):
+        psi = rng.uniform(0.04, 0.36, size=(k, CELLS_PER_SUITE))
+        return psi / 2, psi / 2
+
+    print("\n## False alarms of the whole procedure (72 cells + 4 pooled tests, closed "
+          "procedure), identical candidate and base\n")
+    print("| rho (shared item effect) | threshold | runs with a FAIL anywhere | rate | "
+          "95 % upper bound | cells only (Holm): rate |")
+    print("|---|---|---|---|---|---|")
+    for rho in (0.0, 0.5, 1.0):
+        res = whole_procedure(rng, runs, sizes, null, rho, alpha)
+        for thr in (0.0, 5.0):
+            k = int(res[f"pooled {thr:g}"].sum())
+            print(f"| {rho:g} | {thr:g} pp | {k} | {k / runs:.4f} | "
+                  f"{clopper_upper(k, runs):.4f} | {res[f'cells {thr:g}'].mean():.4f} |",
+                  flush=True)
+
+    def everywhere(rng, k, s):  # suite 0: +3 pp in all 18 framings; the others null
+        p_b, p_c = np.full((k, CELLS_PER_SUITE), 0.10), np.full((k, CELLS_PER_SUITE), 0.10)
+        return (p_b + 0.03, p_c) if s == 0 else (p_b, p_c)
+
+    power_runs = max(runs // 5, 200)
+    print(f"\n## Power on +3 pp in every framing of one suite (13 % newly wrong, 10 % newly "
+          f"right; {power_runs} runs; threshold 0 pp)\n")
+    print("| rho | items per cell | P(FAIL), with pooling | P(FAIL), cells only |")
+    print("|---|---|---|---|")
+    for rho in (0.0, 0.5, 1.0):
+        for items in (100, 250):
+            res = whole_procedure(rng, power_runs, [items] * len(sizes), everywhere, rho, alpha)
+            print(f"| {rho:g} | {items} | {res['pooled 0'].mean():.3f} | "
+                  f"{res['cells 0'].mean():.3f} |", flush=True)
+
+
 def clopper_upper(k: int, total: int, conf: float = 0.95) -> float:
     """One-sided upper Clopper-Pearson bound on a simulated rate."""
     return 1.0 if k == total else float(beta_dist.ppf(conf, k + 1, total - k))
@@ -107,12 +189,19 @@ def main() -> None:
                     help="items per cell of the power rows (comma-separated)")
     ap.add_argument("--no-false-alarms", action="store_true",
                     help="skip the false-alarm table (to rerun some power rows alone)")
+    ap.add_argument("--procedure-only", action="store_true",
+                    help="only the whole procedure's tables (pooled + cells)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     runs, alpha = args.runs, args.alpha
     started = time.perf_counter()
 
     sizes = suite_sizes()
+    if args.procedure_only:
+        print(f"# whole procedure: {runs} runs, alpha {alpha}, seed {args.seed}")
+        procedure_tables(rng, runs, alpha, [int(x) for x in sizes[::CELLS_PER_SUITE]])
+        print(f"\n(simulated in {time.perf_counter() - started:.0f} s)")
+        return
     m = sizes.size
     print(f"# gate simulation: {runs} runs, {m} cells ({', '.join(SUITES)} with "
           f"{', '.join(str(s) for s in sizes[::CELLS_PER_SUITE])} items; 9 contexts x 2 "
@@ -156,6 +245,7 @@ def main() -> None:
                 print(f"| {n_items} | +{inc * 100:.0f} pp | {thr:g} pp | {power:.3f} | "
                       f"{(state[:, 0] == STOP_FAIL).mean():.3f} | {used[:, 0].mean():.0f} | "
                       f"{used.mean():.0f} |")
+    procedure_tables(rng, runs, alpha, [int(x) for x in sizes[::CELLS_PER_SUITE]])
     print(f"\n(simulated in {time.perf_counter() - started:.0f} s)")
 
 

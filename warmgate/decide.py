@@ -21,7 +21,7 @@ import pandas as pd
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.pairing import counts, error_change, pair_roles, select_cell
-from warmgate.pooled import abs_histogram, closed_weights, signflip_pvalue
+from warmgate.pooled import abs_histogram, closed_adjusted, closed_weights, signflip_pvalue
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,
@@ -208,13 +208,13 @@ def decide_run(config: GateConfig, table: pd.DataFrame) -> tuple[list[Cell], lis
     pvalues = [mcnemar(k[1], k[2], alternative="greater").pvalue for k in cnts]
     suites = list(dict.fromkeys(k[0] for k in keys))
     sizes = [sum(k[0] == s for k in keys) for s in suites]
-    w_pooled, w_cell = closed_weights(sizes)
+    _, w_cell = closed_weights(sizes)
     pooled_at = [i for i, j in enumerate(sizes) if j >= 2]
     stats = [_pooled_stats(config, pairs, suites[i], [k for k in keys if k[0] == suites[i]])
              for i in pooled_at]
-    weights = [w_pooled[i] for i in pooled_at] + [w_cell[suites.index(k[0])] for k in keys]
-    adjusted = holm_array(np.array([s["pvalue"] for s in stats] + pvalues), np.array(weights))
-    adj_pooled, adj_cells = adjusted[: len(stats)], adjusted[len(stats):]
+    adj_pooled, adj_cells = closed_adjusted(np.array([s["pvalue"] for s in stats]),
+                                            np.array(pvalues), sizes,
+                                            [suites.index(k[0]) for k in keys])
     cells = [make_cell(config, key, cnt, p, float(p_adj), None,
                        config.alpha * w_cell[suites.index(key[0])])
              for key, cnt, p, p_adj in zip(keys, cnts, pvalues, adj_cells, strict=True)]

@@ -44,6 +44,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from warmgate.stats import holm_array
+
 #: The share of a suite's alpha spent on its pooled test at the procedure's first step.
 POOLED_SHARE = 0.5
 
@@ -57,6 +59,23 @@ def closed_weights(cells_per_suite: Sequence[int]) -> tuple[np.ndarray, np.ndarr
         return np.zeros_like(j), np.zeros_like(j)
     share = np.where(j >= 2, POOLED_SHARE, 0.0)
     return share * j / total, (1 - share) / total
+
+
+def closed_adjusted(p_pooled: np.ndarray, p_cells: np.ndarray, cells_per_suite: Sequence[int],
+                    suite_of_cell: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted p-values of the closed procedure (weighted Holm) for the pooled tests of the
+    suites with 2 or more cells (in suite order) and the cells (last axes; leading axes: runs).
+
+    A hypothesis is rejected at alpha when its adjusted p-value is below alpha; it FAILs when
+    its estimate is also above its threshold. The gate and the benchmarks both decide here."""
+    w_pooled, w_cell = closed_weights(cells_per_suite)
+    has_pooled = np.asarray(cells_per_suite) >= 2
+    weights = np.concatenate([w_pooled[has_pooled], w_cell[np.asarray(suite_of_cell, int)]])
+    p = np.concatenate([np.asarray(p_pooled, dtype=float), np.asarray(p_cells, dtype=float)],
+                       axis=-1)
+    adjusted = holm_array(p, weights)
+    k = int(has_pooled.sum())
+    return adjusted[..., :k], adjusted[..., k:]
 
 
 def abs_histogram(item_sums: np.ndarray, top: int | None = None) -> np.ndarray:
