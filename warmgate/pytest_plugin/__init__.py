@@ -53,6 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         cfg = load_config(config)
         if cfg is not None:
+            from warmgate.plan import plan
+
+            plan(cfg)  # suites, items and statements checked before collection, not mid-run
             if config.getoption("warmgate_shard"):
                 from warmgate.shard import parse_shard
 

@@ -71,8 +71,13 @@ class ShardItem(_GateItem):
         s = session_of(self.config)
         shard = parse_shard(self.config.getoption("warmgate_shard"),
                             self.config.getoption("warmgate_shard_by"))
-        with s.progress() as bars:
-            result = run(s.config, progress=bars, backend=s.make_backend(), select=shard.select)
+        try:
+            with s.progress() as bars:
+                result = run(s.config, progress=bars, backend=s.make_backend(),
+                             select=shard.select)
+        except Exception as e:
+            s.failure = e  # the session's exit code says input error or crash, not FAIL
+            raise
         folder = write_shard(Path(s.config.report), s.config, shard, result.table,
                              result.provenance, total_jobs=len(plan(s.config)))
         self.user_properties.append(("rows", len(result.table)))

@@ -142,6 +142,13 @@ class WarmgateSession:
             self.report_lines.append(f"warmgate: error: {e}")
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         finally:
+            # Bad input found while generating is a usage error, a crash of warmgate an
+            # internal one: neither may read as exit 1, the code of a cell that failed.
+            if isinstance(self.failure, WarmgateError):
+                self.report_lines.append(f"warmgate: error: {self.failure}")
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            elif self.failure is not None:
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
             if self.shared is not None:
                 shutil.rmtree(self.shared, ignore_errors=True)
 
