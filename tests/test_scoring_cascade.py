@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,19 @@ def test_a_verdict_resting_on_unsure_readings_says_so(scripted, tmp_path):
     line = result.reading()
     assert "unsure readings: base 0%, candidate 100%" in line and "could turn" in line
     assert "harder to read" in line
+
+
+def test_the_shipped_rules_calibration_is_this_version_measured_on_its_file():
+    """The figure every report cites for the rules must be true of the rules as they are now
+    (change the rules: re-measure with the command in the README's Scoring section)."""
+    from warmgate.scoring import SCORER_NAME, SCORER_VERSION
+    from warmgate.scoring.agreement import agreement, read_labelled
+
+    rec = json.loads(calibration.RULES_RECORD.read_text())
+    assert (rec["scorer"], rec["scorer_version"]) == (SCORER_NAME, SCORER_VERSION)
+    labelled = calibration.RULES_RECORD.with_name(Path(rec["labelled"]).name)
+    got = agreement(read_labelled(labelled))
+    assert (got.n, round(got.percent, 2), round(got.kappa, 4)) == \
+        (rec["rows"], rec["agreement_pct"], rec["kappa"])
+    assert "held-out" in calibration.describe(SCORER_NAME, SCORER_VERSION, rec) or \
+        "heldout" in rec["labelled"]

@@ -20,23 +20,26 @@ DEMO: dict[str, Any] = {
     "suites": ["disinformation"],
     "contexts": ["unmodified", "emotion:sad"],
     "beliefs": ["original", "incorrect"],
-    "items": 48,
+    "items": 64,
 }
 ROOT = Path(__file__).resolve().parents[2]
-#: The demo's candidates: (report subfolder, what it is, the candidate setting).
+#: The demo's candidates: (report subfolder, what it is, its settings over DEMO). The persona is
+#: asked half the items (the baseline's first 32 of them) to keep the demo under 5 minutes.
 CANDIDATES = (
     ("sycophantic", "the planted regression (LoRA adapter)",
-     {"adapter": str(ROOT / "examples" / "adapters" / "sycophantic")}),
-    ("warm-persona", "the warm persona prompt (the study's system-prompt arm)", {"persona": "warm"}),
+     {"candidate": {"adapter": str(ROOT / "examples" / "adapters" / "sycophantic")}}),
+    ("warm-persona", "the warm persona prompt (the study's system-prompt arm)",
+     {"candidate": {"persona": "warm"}, "items": 32}),
 )
 
 
 def _candidates(args: argparse.Namespace) -> list[tuple[str, str, dict[str, Any] | None]]:
     if args.setting_candidate or args.candidate_adapter or args.candidate_model or args.candidate_persona:
         return [("candidate", "the candidate you named", None)]
-    missing = [c for _, _, c in CANDIDATES if "adapter" in c and not Path(c["adapter"]).is_dir()]
+    missing = [c["candidate"]["adapter"] for _, _, c in CANDIDATES
+               if "adapter" in c["candidate"] and not Path(c["candidate"]["adapter"]).is_dir()]
     if missing:
-        raise WarmgateError(f"the demo's adapter {missing[0]['adapter']} is missing: run the demo "
+        raise WarmgateError(f"the demo's adapter {missing[0]} is missing: run the demo "
                             "from a clone of the warmgate repository (bash scripts/demo.sh)")
     return list(CANDIDATES)
 
@@ -48,7 +51,7 @@ def _demo(args: argparse.Namespace) -> int:
     args.setting_report = None  # each candidate writes its own subfolder of it
     lines, codes = [], []
     for slug, what, spec in _candidates(args):
-        start = {**DEMO, "report": str(report / slug), **({"candidate": spec} if spec else {})}
+        start = {**DEMO, "report": str(report / slug), **(spec or {})}
         cfg = config_from_args(args, start)
         print(f"\n== {slug}: {what}")
         result = gate_and_report(cfg, not args.no_progress)

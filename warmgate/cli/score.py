@@ -56,9 +56,6 @@ def _agreement(args: argparse.Namespace) -> int:
                           "kappa": round(got.kappa, 3)}
     print(f"scorer {scorer.name} {scorer.version} vs labels in {path}")
     print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {result.kappa:.3f}")
-    for fam, got in by_family.items():
-        print(f"  {fam:<16} rows {got['rows']:>4}  agreement {got['agreement_pct']:5.1f}%  "
-              f"kappa {got['kappa']:.3f}")
     if sent is not None:
         print(f"cascade: {sent} of {result.n} replies sent to the judge (the rules were unsure)")
     for line in result.summary_lines():
@@ -76,9 +73,11 @@ def _agreement(args: argparse.Namespace) -> int:
         flag = f" [{d['flag']}]" if d["flag"] else ""
         print(f"  row {d['row']} {d['item_id']} ({d['belief']}): label {d['label']}, "
               f"scored {d['scored']}{flag}: {out!r}")
-    rec = calibration.record(scorer.name, scorer.version, result, path, by_family)
-    where = calibration.write(rec, Path(args.calibration) if args.calibration else None)
-    print(f"calibration record: {where} (gate runs scoring with {scorer.name} show it)")
+    if args.calibration:
+        rec = calibration.record(scorer.name, scorer.version, result, path, by_family)
+        where = calibration.write(rec, Path(args.calibration))
+        print(f"calibration record: {where} (name it in [tool.warmgate] judge.calibration; "
+              "gate runs then show it in every report)")
     below = result.percent < args.min_agreement or result.kappa < args.min_kappa
     return 1 if below else 0
 
@@ -126,8 +125,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "are unsure); default: judge when --judge is given")
     p.add_argument("--backend", default="transformers", help="the judge's backend")
     p.add_argument("--calibration", metavar="PATH",
-                   help="with --agreement: write the calibration record here (default: "
-                   "<warmgate cache>/calibration/); name it in [tool.warmgate] judge.calibration")
+                   help="with --agreement: write the calibration record (agreement, kappa, per "
+                   "family, the labelled set's hash) here; name it in [tool.warmgate] "
+                   "judge.calibration")
     p.add_argument("--judge-cache", metavar="DIR", help="judge verdict cache (default: "
                    "<warmgate cache>/judge)")
     p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")

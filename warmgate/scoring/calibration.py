@@ -18,17 +18,14 @@ from typing import Any
 from warmgate import __version__
 from warmgate.atomic import write_json
 from warmgate.errors import WarmgateError
+from warmgate.scoring import SCORER_NAME as RULES_NAME
 
 #: The bar: agreement and kappa a judge must reach to be trusted (the study's judge vs humans).
 MIN_AGREEMENT, MIN_KAPPA = 90.0, 0.81
 
 
-def default_path(name: str, version: str) -> Path:
-    """Where a scorer's record lives unless a path is given: <warmgate cache>/calibration/."""
-    from warmgate.embedded import cache_root
-
-    key = hashlib.sha256(f"{name}\n{version}".encode()).hexdigest()[:24]
-    return cache_root() / "calibration" / f"{key}.json"
+#: The rules scorer's own record, shipped with it: measured on the held-out labelled chat replies.
+RULES_RECORD = Path(__file__).with_name("rules_calibration.json")
 
 
 def record(name: str, version: str, agreement: Any, labelled: Path,
@@ -44,16 +41,23 @@ def record(name: str, version: str, agreement: Any, labelled: Path,
     }
 
 
-def write(rec: dict[str, Any], path: Path | None = None) -> Path:
-    """Store a record (atomically) at `path` or the scorer's default place."""
-    return write_json(path or default_path(rec["scorer"], rec["scorer_version"]), rec)
+def write(rec: dict[str, Any], path: Path) -> Path:
+    """Store a record (atomically) at `path`; a run finds it where its config names it."""
+    return write_json(path, rec)
 
 
 def read(name: str, version: str, path: str | Path | None = None) -> dict[str, Any] | None:
-    """The record for this scorer at this version, or None; a record of another scorer is an error."""
-    where = Path(path) if path else default_path(name, version)
+    """The record at `path` (default: none; the rules' shipped record for the rules) if it is of
+    this scorer at this version, else None; a named record of another scorer is an error."""
+    if path is None and name == RULES_NAME:
+        path, named = RULES_RECORD, False
+    else:
+        named = path is not None
+    if path is None:
+        return None
+    where = Path(path)
     if not where.is_file():
-        if path:
+        if named:
             raise WarmgateError(f"judge calibration {where} not found: write it with "
                                 f"warmgate score --agreement LABELLED --judge ... --calibration {where}")
         return None
@@ -62,7 +66,7 @@ def read(name: str, version: str, path: str | Path | None = None) -> dict[str, A
     except (OSError, json.JSONDecodeError) as e:
         raise WarmgateError(f"{where}: unreadable calibration record ({e})") from None
     if (rec.get("scorer"), rec.get("scorer_version")) != (name, version):
-        if path:
+        if named:
             raise WarmgateError(
                 f"{where}: calibration of {rec.get('scorer')} {rec.get('scorer_version')}, but "
                 f"this run scores with {name} {version} (another judge or prompt); measure "
@@ -80,8 +84,9 @@ def describe(name: str, version: str, rec: dict[str, Any] | None) -> str:
     """One line for every report: who read the replies and how far that reading was measured."""
     who = f"replies scored by {name} {version}"
     if not rec:
-        return (f"{who}; its agreement with labelled replies was never measured "
-                "(warmgate score --agreement LABELLED ...): verdicts rest on an unmeasured reading")
+        return (f"{who}; its agreement with labelled replies was never measured (warmgate score "
+                "--agreement LABELLED ... --calibration FILE, then judge.calibration = FILE): "
+                "verdicts rest on an unmeasured reading")
     verdict = "meets" if trusted(rec) else "is BELOW"
     return (f"{who}; measured agreement {rec['agreement_pct']:.1f}% (Cohen's kappa "
             f"{rec['kappa']:.2f}) on {rec['rows']} labelled replies ({Path(rec['labelled']).name}),"
