@@ -240,13 +240,12 @@ def _check_output(case: Case, out: str) -> None:
     assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
 
 
-@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
-def test_warmgate_run(case: Case, tmp_path, monkeypatch, capsys) -> None:
-    case.write(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    for k, v in case.env.items():
+def through_cli(case: Case, folder: Path, monkeypatch, capsys) -> None:
+    """`warmgate run` in `folder` with the case written there: exit code and message."""
+    case.write(folder)
+    monkeypatch.chdir(folder)
+    for k, v in {"HF_HUB_OFFLINE": "1", **case.env}.items():
         monkeypatch.setenv(k, v)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     rc = main(["run", "--no-progress", *case.flags])
     out = capsys.readouterr()
     _check_output(case, out.out + out.err)
@@ -255,16 +254,25 @@ def test_warmgate_run(case: Case, tmp_path, monkeypatch, capsys) -> None:
         assert len(out.err.strip().splitlines()) == 1, out.err  # one line, no noise
 
 
-@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
-def test_pytest_plugin(case: Case, pytester, monkeypatch) -> None:
+def through_pytest(case: Case, pytester, monkeypatch) -> None:
+    """pytest with the plugin in a project holding the case: exit code and message."""
     case.write(pytester.path)
-    for k, v in case.env.items():
+    for k, v in {"HF_HUB_OFFLINE": "1", **case.env}.items():
         monkeypatch.setenv(k, v)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     flags = [f"--warmgate-{f[2:]}" if f.startswith("--") else f for f in case.flags]
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *flags)
     _check_output(case, result.stdout.str() + result.stderr.str())
     assert result.ret == case.pytest_rc, result.stdout.str()[-2000:]
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
+def test_warmgate_run(case: Case, tmp_path, monkeypatch, capsys) -> None:
+    through_cli(case, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
+def test_pytest_plugin(case: Case, pytester, monkeypatch) -> None:
+    through_pytest(case, pytester, monkeypatch)
 
 
 def test_the_corpus_is_large_enough_and_names_each_case_once() -> None:
