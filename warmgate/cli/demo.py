@@ -19,12 +19,12 @@ from warmgate.errors import WarmgateError
 DEMO: dict[str, Any] = {
     "suites": ["disinformation"],
     "contexts": ["unmodified", "emotion:sad"],
-    "beliefs": ["original", "incorrect"],
-    "items": 64,
+    "beliefs": ["incorrect"],  # the user states a wrong belief: where warmth turns sycophantic
+    "items": 96,
 }
 ROOT = Path(__file__).resolve().parents[2]
 #: The demo's candidates: (report subfolder, what it is, its settings over DEMO). The persona is
-#: asked half the items (the baseline's first 32 of them) to keep the demo under 5 minutes.
+#: asked a third of the items (32 of the baseline's) to keep the demo under 5 minutes.
 CANDIDATES = (
     ("sycophantic", "the planted regression (LoRA adapter)",
      {"candidate": {"adapter": str(ROOT / "examples" / "adapters" / "sycophantic")}}),
