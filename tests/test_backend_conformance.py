@@ -243,9 +243,9 @@ def test_http_and_transformers_give_the_same_replies(transformers_tiny: Factory,
 def test_ray_and_transformers_give_the_same_replies(transformers_tiny: Factory,
                                                    ray_tiny: Factory) -> None:
     """Ray's actors hold the transformers engine: reply for reply what it gives in-process."""
+    ray, local = ray_tiny(DEFAULT), transformers_tiny(DEFAULT)
     for role in ("base", "candidate"):
-        assert ray_tiny(DEFAULT).generate(role, MESSAGES) == \
-            transformers_tiny(DEFAULT).generate(role, MESSAGES), role
+        assert ray.generate(role, MESSAGES) == local.generate(role, MESSAGES), role
 
 
 def test_unknown_backend_and_bad_options_are_clear_errors() -> None:
