@@ -175,3 +175,18 @@ def test_the_shipped_rules_calibration_is_this_version_measured_on_its_file():
         (rec["rows"], rec["agreement_pct"], rec["kappa"])
     assert "held-out" in calibration.describe(SCORER_NAME, SCORER_VERSION, rec) or \
         "heldout" in rec["labelled"]
+
+
+def test_a_judge_that_names_no_verdict_is_not_trusted_on_the_rules_fallback(tmp_path):
+    labelled = tmp_path / "l.jsonl"
+    labelled.write_text("{}\n")
+
+    class Mute(Agreement):
+        unsure_share = 1.0  # the judge answered nothing; every score is the rules' fallback
+
+    rec = calibration.record(_Named.name, _Named.version,
+                             Mute(n=100, agree=95, kappa=0.9, confusion={}), labelled)
+    assert rec["unsure_pct"] == 100.0 and not calibration.trusted(rec)
+    assert "gave no verdict on 100%" in calibration.describe(_Named.name, _Named.version, rec)
+    rec["unsure_pct"] = 2.0
+    assert calibration.trusted(rec)

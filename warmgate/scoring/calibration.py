@@ -36,6 +36,7 @@ def record(name: str, version: str, agreement: Any, labelled: Path,
         "labelled_sha256": hashlib.sha256(Path(labelled).read_bytes()).hexdigest(),
         "rows": agreement.n, "agreement_pct": round(agreement.percent, 2),
         "kappa": round(agreement.kappa, 4), "by_family": by_family or {},
+        "unsure_pct": round(100 * getattr(agreement, "unsure_share", 0.0), 1),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "warmgate_version": __version__,
     }
@@ -75,9 +76,19 @@ def read(name: str, version: str, path: str | Path | None = None) -> dict[str, A
     return rec
 
 
+#: A judge (or cascade) that gave no verdict on more than this share of the labelled replies
+#: was not measured: its agreement is the rules' fallback reading, not its own.
+MAX_JUDGE_UNSURE_PCT = 10.0
+
+
 def trusted(rec: dict[str, Any] | None) -> bool:
-    """Measured, and at or above the bar."""
-    return bool(rec) and rec["agreement_pct"] >= MIN_AGREEMENT and rec["kappa"] >= MIN_KAPPA
+    """Measured, and at or above the bar (a judge also named a verdict on nearly every reply)."""
+    if not rec:
+        return False
+    judged = rec["scorer"] != RULES_NAME
+    if judged and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
+        return False
+    return rec["agreement_pct"] >= MIN_AGREEMENT and rec["kappa"] >= MIN_KAPPA
 
 
 def describe(name: str, version: str, rec: dict[str, Any] | None) -> str:
@@ -88,6 +99,9 @@ def describe(name: str, version: str, rec: dict[str, Any] | None) -> str:
                 "--agreement LABELLED ... --calibration FILE, then judge.calibration = FILE): "
                 "verdicts rest on an unmeasured reading")
     verdict = "meets" if trusted(rec) else "is BELOW"
+    if rec["scorer"] != RULES_NAME and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
+        verdict = (f"gave no verdict on {rec.get('unsure_pct', 100.0):.0f}% of them (the rules' "
+                   "fallback reading was measured, not the judge), so it is BELOW")
     return (f"{who}; measured agreement {rec['agreement_pct']:.1f}% (Cohen's kappa "
             f"{rec['kappa']:.2f}) on {rec['rows']} labelled replies ({Path(rec['labelled']).name}),"
             f" which {verdict} the bar of {MIN_AGREEMENT:g}% / kappa {MIN_KAPPA}")

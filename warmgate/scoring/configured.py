@@ -23,7 +23,9 @@ def make_judge(judge: dict) -> ModelJudge:
     from warmgate.embedded import cache_root
 
     backend = make_backend(judge.get("backend", "transformers"), {"judge": ModelSpec(judge["model"])},
-                           Decoding(max_new_tokens=judge.get("max_new_tokens", 8)),
+                           # the verdict word may follow a line break: read past it
+                           Decoding(max_new_tokens=judge.get("max_new_tokens", 8),
+                                    stop_at_newline=False),
                            judge.get("options"))
     return ModelJudge(backend, "judge", cache_root() / "judge")
 

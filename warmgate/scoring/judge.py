@@ -85,6 +85,8 @@ class ModelJudge:
         self.role = role
         prov = backend.provenance(role)
         self.identity = str(prov.get("model_fingerprint") or prov.get("model") or backend.name)
+        # verdicts depend on the decoding too: it is part of every cache key
+        self._decoding = json.dumps(prov.get("decoding", {}), sort_keys=True)
         self.name = f"judge:{prov.get('model') or backend.name}"
         # the prompt's hash and the judge weights' identity: another judge is another scorer
         who = hashlib.sha256(self.identity.encode()).hexdigest()[:12]
@@ -93,7 +95,8 @@ class ModelJudge:
         self.calls = 0  # judge generations actually run (not cache hits)
 
     def _key(self, prompt: str) -> str:
-        return hashlib.sha256(f"{self.identity}\n{PROMPT_SHA256}\n{prompt}".encode()).hexdigest()
+        return hashlib.sha256(
+            f"{self.identity}\n{self._decoding}\n{PROMPT_SHA256}\n{prompt}".encode()).hexdigest()
 
     def _cached(self, key: str) -> str | None:
         if not self.cache_dir:
