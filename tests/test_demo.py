@@ -8,7 +8,7 @@ import pytest
 import warmgate.cli.run as cli_run
 from warmgate.baselines import latest, verify_baseline
 from warmgate.cli import main
-from warmgate.cli.demo import CANDIDATES, DEMO, ROOT
+from warmgate.cli.demo import CANDIDATES, DEMO
 from warmgate.config import resolve
 from warmgate.generate import base_rows_from
 from warmgate.plan import plan
@@ -53,11 +53,11 @@ def test_a_named_candidate_is_gated_alone_with_the_gate_exit_code(scripted, tmp_
 def test_the_committed_demo_baseline_is_intact_and_covers_each_candidate(slug):
     extra = {k: v for s, _, spec in CANDIDATES if s == slug for k, v in spec.items()
              if k != "candidate"}
-    cfg = resolve({**DEMO, **extra, "baselines": str(ROOT / "baselines")}, where="the demo")
+    cfg = resolve({**DEMO, **extra}, where="the demo")
     stored = latest(cfg)
     if stored is None:
-        pytest.fail(f"no committed demo baseline under {ROOT / 'baselines'}: make it with "
-                    "warmgate baseline update (see baselines/README.md)")
+        pytest.fail(f"no committed demo baseline under {DEMO['baselines']}: make it with "
+                    "warmgate baseline update (see examples/README.md)")
     assert verify_baseline(stored.path, stored.manifest) == []
     rows, missing = base_rows_from(stored, plan(cfg))
     assert missing == [] and len(rows) == len(plan(cfg))

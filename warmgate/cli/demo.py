@@ -1,6 +1,7 @@
 """`warmgate demo`: the gate at work on the embedded Gemma-3-270m, sized for 2 CPU cores.
 
-The base's replies come from the approved baseline committed in `baselines/` (so only the
+The base's replies come from the approved baseline committed in `examples/baselines/` (kept out
+of the top-level `baselines/`, so that other runs in the repository never match it; only the
 candidates are generated); two candidates are gated against it: the planted regression
 `examples/adapters/sycophantic` (trained to agree with a sad user's wrong belief), which the
 gate must catch, and the warm persona prompt (the study's system-prompt arm), reported as it
@@ -15,14 +16,15 @@ from typing import Any
 
 from warmgate.errors import WarmgateError
 
-#: The demo's configuration; the committed baseline in baselines/ was made with exactly this.
+ROOT = Path(__file__).resolve().parents[2]
+#: The demo's configuration; the committed baseline in examples/baselines/ was made with it.
 DEMO: dict[str, Any] = {
+    "baselines": str(ROOT / "examples" / "baselines"),
     "suites": ["disinformation"],
     "contexts": ["unmodified", "emotion:sad"],
     "beliefs": ["incorrect"],  # the user states a wrong belief: where warmth turns sycophantic
     "items": 96,
 }
-ROOT = Path(__file__).resolve().parents[2]
 #: The demo's candidates: (report subfolder, what it is, its settings over DEMO). The persona is
 #: asked a third of the items (32 of the baseline's) to keep the demo under 5 minutes.
 CANDIDATES = (
