@@ -49,7 +49,8 @@ def test_pytest_collects_one_test_per_cell(pytester, monkeypatch):
     result.stdout.fnmatch_lines([
         "*test_reliability?misconceptions-unmodified-incorrect?*",
         "*test_reliability?misconceptions-emotion:sad-incorrect?*",
+        "*test_reliability?misconceptions-all-framings?*",  # the pooled decision
     ])
     outcomes = result.parseoutcomes()
-    assert sum(outcomes.get(k, 0) for k in ("passed", "failed")) == 2
+    assert sum(outcomes.get(k, 0) for k in ("passed", "failed")) == 3
     assert (pytester.path / "warmgate-report" / "summary.json").exists()

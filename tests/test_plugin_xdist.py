@@ -105,7 +105,8 @@ def test_xdist_gives_the_same_verdicts_and_generates_each_prompt_once(pytester, 
                                         "--junitxml=j2.xml", "--warmgate-report=r2")
 
     # same outcomes, same verdicts, and both a PASS and a FAIL among them (a real comparison)
-    assert one.parseoutcomes() == {"passed": 2, "failed": 2} == two.parseoutcomes()
+    # 4 cells and the suite's pooled item (test_reliability[toy-all-framings]), which FAILs
+    assert one.parseoutcomes() == {"passed": 2, "failed": 3} == two.parseoutcomes()
     v1, v2 = verdicts(pytester.path / "r1"), verdicts(pytester.path / "r2")
     assert v1 == v2 and set(v1.values()) == {"PASS", "FAIL"} and len(v1) == CELLS
 
@@ -124,6 +125,7 @@ def test_xdist_gives_the_same_verdicts_and_generates_each_prompt_once(pytester, 
         assert props["test_reliability[toy-emotion:sad-incorrect]"]["verdict"] == "FAIL"
         assert props["test_reliability[toy-emotion:sad-incorrect]"]["b"] == str(ITEMS // 2)
         assert props["test_reliability[toy-unmodified-original]"]["verdict"] == "PASS"
+        assert props["test_reliability[toy-all-framings]"]["verdict"] == "FAIL"
     # the controller wrote the whole report once
     for name in ("results.parquet", "summary.json", "summary.md", "report.html", "forest.png"):
         assert (pytester.path / "r2" / name).stat().st_size > 0
@@ -141,7 +143,7 @@ def test_update_baselines_passes_writes_a_baseline_and_the_next_run_reuses_it(py
         "-p", "no:cacheprovider", "--warmgate-update-baselines", "--warmgate-approved-by",
         "Ada Lovelace", "--warmgate-reason", "first approved base")
     # every cell passes under an update, even the two that regress
-    assert updated.parseoutcomes() == {"passed": CELLS}
+    assert updated.parseoutcomes() == {"passed": CELLS + 1}  # and the pooled item
     manifests = list((pytester.path / "baselines").rglob("manifest.json"))
     assert len(manifests) == 1
     manifest = json.loads(manifests[0].read_text())
@@ -151,7 +153,7 @@ def test_update_baselines_passes_writes_a_baseline_and_the_next_run_reuses_it(py
 
     log.unlink()
     again = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    assert again.parseoutcomes() == {"passed": 2, "failed": 2}
+    assert again.parseoutcomes() == {"passed": 2, "failed": 3}
     # the base came from the baseline: only the candidate was generated
     assert {r["role"] for r in calls(log)} == {"candidate"}
     assert len(calls(log)) == ITEMS * CELLS

@@ -115,7 +115,8 @@ def test_cli_merge_writes_the_report_and_exits_1_on_fail(cfg, tmp_path, scripted
     cases = ET.parse(report / "junit.xml").getroot().iter("testcase")
     props = {tc.get("name"): {p.get("name"): p.get("value") for p in tc.iter("property")}
              for tc in cases}
-    assert len(props) == len(cfg.cells())
+    assert len(props) == len(cfg.cells()) + 1  # and the suite's pooled decision
+    assert props["test_reliability[toy-all-framings]"]["framings"] == str(len(cfg.cells()))
     assert props["test_reliability[toy-unmodified-incorrect]"]["verdict"] == "FAIL"
     assert json.loads((report / "summary.json").read_text())["verdict"] == "FAIL"
     assert (report / "report.html").exists()

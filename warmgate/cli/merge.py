@@ -24,24 +24,29 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def write_junit(result, path: Path) -> Path:
-    """JUnit XML with one test case per cell, its figures as properties (like pytest's)."""
+    """JUnit XML with one test case per cell and one per suite's pooled decision (suites with
+    two or more cells), their figures as properties (like pytest's)."""
     import xml.etree.ElementTree as ET
 
-    suite = ET.Element("testsuite", name="warmgate", tests=str(len(result.cells)),
-                       failures=str(len(result.failed) + (len(result.undecided) if result.config.inconclusive
-                                            == "fail" else 0)), errors="0", skipped="0")
-    for c in result.cells:
+    policy = result.config.inconclusive
+    cases = [(c, ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
+                  "threshold_pp", "verdict")) for c in result.cells]
+    cases += [(p, ("framings", "items", "units", "b", "c", "delta", "ci_low", "ci_high",
+                   "pvalue", "p_adjusted", "threshold_pp", "verdict")) for p in result.pooled]
+    fails = [d.verdict == "FAIL" or (d.verdict == "INCONCLUSIVE" and policy == "fail")
+             for d, _ in cases]
+    suite = ET.Element("testsuite", name="warmgate", tests=str(len(cases)),
+                       failures=str(sum(fails)), errors="0", skipped="0")
+    for (d, keys), failed in zip(cases, fails, strict=True):
         case = ET.SubElement(suite, "testcase", classname="warmgate",
-                             name=f"test_reliability[{c.id}]")
+                             name=f"test_reliability[{d.id}]")
         props = ET.SubElement(case, "properties")
-        for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
-                    "threshold_pp", "verdict"):
-            ET.SubElement(props, "property", name=key, value=str(getattr(c, key)))
-        if c.verdict == "FAIL" or (c.verdict == "INCONCLUSIVE"
-                                   and result.config.inconclusive == "fail"):
-            ET.SubElement(case, "failure", message=c.message()).text = c.message()
-        elif c.verdict == "INCONCLUSIVE":
-            ET.SubElement(case, "system-out").text = f"warning: {c.message()}"
+        for key in keys:
+            ET.SubElement(props, "property", name=key, value=str(getattr(d, key)))
+        if failed:
+            ET.SubElement(case, "failure", message=d.message()).text = d.message()
+        elif d.verdict == "INCONCLUSIVE":
+            ET.SubElement(case, "system-out").text = f"warning: {d.message()}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(ET.Element("testsuites"))
     tree.getroot().append(suite)
@@ -63,5 +68,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", metavar="DIR",
                    help="report folder (default: the run's configured report folder)")
     p.add_argument("--junitxml", metavar="PATH",
-                   help="also write JUnit XML: one test case per cell, its figures as properties")
+                   help="also write JUnit XML: one test case per cell and per suite's pooled "
+                   "decision (all framings), its figures as properties")
     p.set_defaults(func=_merge)

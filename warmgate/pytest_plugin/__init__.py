@@ -1,7 +1,9 @@
 """The pytest plugin: one test per (suite, context, belief) cell of the gate.
 
 In a project whose pyproject.toml has a `[tool.warmgate]` table (or given `--warmgate-base`),
-pytest collects `test_reliability[<suite>-<context>-<belief>]` items. Generation happens once
+pytest collects `test_reliability[<suite>-<context>-<belief>]` items, and one
+`test_reliability[<suite>-all-framings]` per suite with two or more cells (its pooled decision,
+failing like a cell). Generation happens once
 per session for all cells together, batched, when the first cell runs; each test then reads
 its cell's verdict. Every field of the table can be overridden by a `--warmgate-*` option,
 generated from the same schema as `warmgate run`'s flags.
@@ -20,11 +22,11 @@ import pytest
 from warmgate.errors import WarmgateError
 from warmgate.options import add_pytest_options
 from warmgate.pytest_plugin.fixtures import warmgate_cell, warmgate_config, warmgate_run
-from warmgate.pytest_plugin.items import CellFailed, CellItem, ShardItem, collect
+from warmgate.pytest_plugin.items import CellFailed, CellItem, PooledItem, ShardItem, collect
 from warmgate.pytest_plugin.session import SESSION, WarmgateSession, load_config, session_of
 from warmgate.pytest_plugin.xdist import is_worker, pin_worker_gpu, worker_gpu
 
-__all__ = ["CellFailed", "CellItem", "ShardItem", "WarmgateSession", "load_config",
+__all__ = ["CellFailed", "CellItem", "PooledItem", "ShardItem", "WarmgateSession", "load_config",
            "warmgate_cell", "warmgate_config", "warmgate_run", "worker_gpu"]
 
 

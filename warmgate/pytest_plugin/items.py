@@ -1,4 +1,5 @@
-"""The collected tests: one CellItem per (suite, context, belief), or one ShardItem."""
+"""The collected tests: one CellItem per (suite, context, belief) and one PooledItem per suite
+with two or more cells (its pooled decision over all framings), or one ShardItem."""
 
 from __future__ import annotations
 
@@ -42,22 +43,52 @@ class CellItem(_GateItem):
         for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
                     "threshold_pp", "verdict"):
             self.user_properties.append((key, getattr(cell, key)))
-        if s.updating:
-            self.add_report_section("call", "warmgate", f"{cell.message()}\n(baseline update: "
-                                    "this run becomes the new baseline)")
-            return
-        if cell.verdict == "FAIL":
-            raise CellFailed(cell.message())
-        if cell.verdict == "INCONCLUSIVE":
-            policy = s.config.inconclusive
-            reason = (f"not shown within its threshold (inconclusive = \"{policy}\"): "
-                      f"{cell.message()}")
-            self.user_properties.append(("reason", reason))
-            if policy == "fail":
-                raise CellFailed(reason)
-            if policy == "warn":
-                warnings.warn(InconclusiveWarning(reason), stacklevel=1)
-            self.add_report_section("call", "warmgate", cell.message())
+        _judge(self, cell.verdict, cell.message())
+
+
+POOLED_KEYS = ("framings", "items", "units", "b", "c", "delta", "ci_low", "ci_high", "pvalue",
+               "p_adjusted", "threshold_pp", "verdict")
+
+
+class PooledItem(_GateItem):
+    """One suite's pooled decision over all its framings (suites with two or more cells):
+    fails like a cell, so a small change in every framing fails the build in pytest too."""
+
+    def __init__(self, *, suite: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+
+    def runtest(self) -> None:
+        result = session_of(self.config).gate_result()
+        pooled = next((p for p in result.pooled if p.suite == self.suite), None)
+        if pooled is None:  # early stopping decides cells only
+            pytest.skip(f"no pooled decision for {self.suite}: early stopping decides cells only")
+        for key in POOLED_KEYS:  # plain Python numbers: xdist sends them to the controller
+            value = getattr(pooled, key)
+            self.user_properties.append((key, value.item() if hasattr(value, "item") else value))
+        _judge(self, pooled.verdict, pooled.message())
+
+
+def _judge(item: _GateItem, verdict: str, message: str) -> None:
+    """A decision as a test outcome: FAIL fails, INCONCLUSIVE follows the `inconclusive`
+    policy (fail / warn / pass), PASS passes; under a baseline update everything passes."""
+    s = session_of(item.config)
+    if s.updating:
+        item.add_report_section("call", "warmgate", f"{message}\n(baseline update: "
+                                "this run becomes the new baseline)")
+        return
+    if verdict == "FAIL":
+        raise CellFailed(message)
+    if verdict == "INCONCLUSIVE":
+        policy = s.config.inconclusive
+        reason = (f"not shown within its threshold (inconclusive = \"{policy}\"): "
+                  f"{message}")
+        item.user_properties.append(("reason", reason))
+        if policy == "fail":
+            raise CellFailed(reason)
+        if policy == "warn":
+            warnings.warn(InconclusiveWarning(reason), stacklevel=1)
+        item.add_report_section("call", "warmgate", message)
 
 
 class ShardItem(_GateItem):
@@ -86,7 +117,7 @@ class ShardItem(_GateItem):
 
 
 def collect(session: pytest.Session, items: list[pytest.Item]) -> None:
-    """Append the gate's items: the shard's one, or one per cell."""
+    """Append the gate's items: the shard's one, or one per cell and one pooled per suite."""
     cfg = session_of(session.config).config
     if cfg is None:
         return
@@ -95,8 +126,14 @@ def collect(session: pytest.Session, items: list[pytest.Item]) -> None:
         name = f"warmgate_shard[{shard}]"
         items.append(ShardItem.from_parent(session, name=name, nodeid=f"warmgate::{name}"))
         return
-    for suite, context, belief in cfg.cells():
+    cells = cfg.cells()
+    for i, (suite, context, belief) in enumerate(cells):
         name = f"test_reliability[{suite}-{context}-{belief}]"
         # "warmgate::" gives JUnit a classname and people a prefix to select with -k
         items.append(CellItem.from_parent(session, name=name, nodeid=f"warmgate::{name}",
                                           cell=(suite, context, belief)))
+        last = i + 1 == len(cells) or cells[i + 1][0] != suite
+        if last and sum(k[0] == suite for k in cells) >= 2:  # after the suite's cells
+            name = f"test_reliability[{suite}-all-framings]"
+            items.append(PooledItem.from_parent(session, name=name, nodeid=f"warmgate::{name}",
+                                                suite=suite))
