@@ -171,3 +171,12 @@ def test_merge_junit_has_the_pooled_case(tmp_path):
     assert pooled.find("failure").get("message").startswith("toy, all framings: +6.0 pp [")
     cell = cases["test_reliability[toy-unmodified-original]"]
     assert cell.find("failure") is None and "warning: " in cell.find("system-out").text
+
+
+def test_under_early_stopping_the_pooled_items_skip_saying_why(pytester):
+    make_project(pytester, "pass")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs", "-k", "all-framings",
+                                          "--warmgate-early-stopping", "50")
+    assert result.parseoutcomes() == {"skipped": 3, "deselected": 15}
+    result.stdout.fnmatch_lines(["SKIPPED*no pooled decision for spread: early stopping "
+                                 "decides cells only"])
