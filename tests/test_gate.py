@@ -123,3 +123,17 @@ def test_layout_study_lays_out_each_suite_as_the_study_did():
     with pytest.raises(WarmgateError, match="no study dataset for suite 'toy'"):
         from warmgate.framings import layout_for
         layout_for("study", "toy")
+
+
+def test_an_undecided_pooled_decision_keeps_an_all_pass_run_from_reading_pass(tmp_path, scripted):
+    from dataclasses import replace
+
+    cfg = GateConfig(suites=(make_suite(tmp_path, 60),), contexts=("unmodified", "emotion:sad"),
+                     beliefs=("original",), threshold=5.0, baselines="off", cache="off",
+                     liveness_probes=0)
+    result = run(cfg, backend=scripted(answer_right))
+    assert result.verdict == PASS and [p.verdict for p in result.pooled] == [PASS]
+    undecided = replace(result, pooled=[replace(result.pooled[0], verdict="INCONCLUSIVE")])
+    assert {c.verdict for c in undecided.cells} == {PASS}
+    assert undecided.verdict == "INCONCLUSIVE" and undecided.exit_code() == 3
+    assert "toy over all framings not shown" in undecided.headline()

@@ -76,11 +76,12 @@ class GateResult:
 
     @property
     def verdict(self) -> str:
-        """FAIL if any decision failed (a cell or a pooled one), PASS only when every cell
-        passed, else INCONCLUSIVE."""
+        """FAIL if any decision failed (a cell or a pooled one), PASS only when every decision
+        passed (a pooled one left undecided is not shown safe: pytest fails its item too), else
+        INCONCLUSIVE."""
         if self.failed or self.failed_pooled:
             return FAIL
-        if self.cells and all(c.verdict == PASS for c in self.cells):
+        if self.cells and all(d.verdict == PASS for d in (*self.cells, *self.pooled)):
             return PASS
         return INCONCLUSIVE
 
@@ -106,8 +107,10 @@ class GateResult:
             return f"warmgate: PASS (all {n} cells shown within their thresholds)"
         effect = {"fail": "the build fails (exit 3)", "warn": "a warning; the build passes",
                   "pass": "the build passes"}[self.config.inconclusive]
-        return (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells not shown within "
-                f"their thresholds: more items would decide them; inconclusive = "
+        pooled = [p.suite for p in self.pooled if p.verdict != PASS]
+        also = f"; {', '.join(pooled)} over all framings" if pooled else ""
+        return (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells{also} not shown "
+                f"within their thresholds: more items would decide them; inconclusive = "
                 f"\"{self.config.inconclusive}\": {effect})")
 
     def reading(self) -> str:
