@@ -110,8 +110,8 @@ def test_provenance_that_changes_replies_is_an_error_naming_the_field(cfg, scrip
                                                                       value):
     stored, _ = store(cfg, scripted)
     manifest = json.loads((stored.path / "manifest.json").read_text())
-    manifest["provenance"][field] = value
-    (stored.path / "manifest.json").write_text(json.dumps(manifest))
+    manifest["provenance"][field] = value  # resealed: a provenance change, not an edit
+    (stored.path / "manifest.json").write_text(json.dumps(baselines.seal(manifest)))
     with pytest.raises(WarmgateError, match=f"{field} differs"):
         run(cfg, backend=Provenanced(scripted, cfg))
 
@@ -132,11 +132,11 @@ def test_a_warmgate_patch_version_is_a_warning_a_minor_one_an_error(cfg, scripte
     manifest = json.loads(path.read_text())
     major, minor = manifest["provenance"]["warmgate_version"].split(".")[:2]
     manifest["provenance"]["warmgate_version"] = f"{major}.{minor}.999"
-    path.write_text(json.dumps(manifest))
+    path.write_text(json.dumps(baselines.seal(manifest)))
     with pytest.warns(baselines.BaselineWarning, match="patch version: harmless"):
         run(cfg, backend=Provenanced(scripted, cfg))
     manifest["provenance"]["warmgate_version"] = f"{major}.{int(minor) + 1}.0"
-    path.write_text(json.dumps(manifest))
+    path.write_text(json.dumps(baselines.seal(manifest)))
     with pytest.raises(WarmgateError, match="warmgate_version differs"):
         run(cfg, backend=Provenanced(scripted, cfg))
 
@@ -255,3 +255,78 @@ def test_on_the_real_model_an_update_then_a_run_generates_only_the_candidate(tmp
     kept = stored.table().sort_values(["item_id", "amendment_type", "prompt_template"])
     assert base.output.tolist() == kept.output.tolist()
     assert main(["baseline", "verify"]) == 0
+
+
+# issue 17 item 13: temporaries, permissions, manifests
+
+
+def test_an_edited_manifest_fails_verify_and_the_run(cfg, scripted, capsys):
+    stored, _ = store(cfg, scripted)
+    path = stored.path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    assert manifest["manifest_sha256"] == baselines.manifest_sha256(manifest)
+    manifest["approved_by"] = "mallory"  # edited by hand, not resealed
+    path.write_text(json.dumps(manifest))
+    assert main(["baseline", "verify", "--baselines", cfg.baselines]) == 1
+    out = capsys.readouterr().out
+    assert "BAD" in out and "manifest.json does not match its manifest_sha256" in out
+    with pytest.raises(WarmgateError, match="does not match its manifest_sha256.*git checkout"):
+        run(cfg, backend=Provenanced(scripted, cfg))
+
+
+def test_an_unhashed_manifest_is_read_and_named_unverified(cfg, scripted, capsys):
+    stored, _ = store(cfg, scripted)
+    path = stored.path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["manifest_sha256"]  # as written before hashing (examples/baselines)
+    path.write_text(json.dumps(manifest))
+    assert main(["baseline", "verify", "--baselines", cfg.baselines]) == 0
+    assert "ok   " in (out := capsys.readouterr().out) and "manifest not hashed" in out
+    run(cfg, backend=Provenanced(scripted, cfg))  # still usable
+
+
+def test_verify_reports_a_version_without_manifest_bad_and_goes_on(cfg, scripted, capsys):
+    store(cfg, scripted)
+    second, _ = store(cfg, scripted)
+    (second.path / "manifest.json").unlink()
+    assert main(["baseline", "verify", "--baselines", cfg.baselines]) == 1
+    out, err = capsys.readouterr()
+    assert "BAD " in out and "v0002" in out and "no manifest" in out
+    assert "2 baseline version(s) checked, 1 bad" in out and "Traceback" not in out + err
+
+
+def test_versions_and_reports_respect_the_umask(cfg, scripted):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        stored, _ = store(cfg, scripted)
+    finally:
+        os.umask(old)
+    assert stored.path.stat().st_mode & 0o777 == 0o755
+    for f in stored.path.iterdir():
+        assert f.stat().st_mode & 0o777 == 0o644, f
+
+
+def test_killed_update_temporaries_are_ignored_reported_and_cleaned(cfg, scripted, capsys):
+    import os
+    import time
+
+    first, _ = store(cfg, scripted)
+    folder = first.path.parent
+    assert ".tmp-*" in (folder / ".gitignore").read_text()  # git add baselines/ skips them
+    stale, fresh = folder / ".tmp-killed", folder / ".tmp-live"
+    for t in (stale, fresh):
+        t.mkdir()
+        (t / "results.parquet").write_bytes(b"half")
+    old = time.time() - 2 * baselines.layout.STALE_AFTER
+    os.utime(stale, (old, old))
+    assert [b.path for b in baselines.versions(folder)] == [first.path]  # never picked up
+    assert main(["baseline", "verify", "--baselines", cfg.baselines]) == 0
+    out = capsys.readouterr().out
+    assert "2 temporary folder(s)" in out and ".tmp-killed" in out and ".tmp-live" in out
+    assert main(["baseline", "show", "--baselines", cfg.baselines, str(folder)]) == 0
+    assert "temporary folder(s)" in capsys.readouterr().out
+    second, _ = store(cfg, scripted)
+    assert second.path.name == "v0002"
+    assert not stale.exists() and fresh.exists()  # only the stale one: a live writer keeps its own

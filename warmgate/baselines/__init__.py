@@ -15,7 +15,14 @@ record it is handed (`check`); making that record, and reusing rows, is the gate
 
 from __future__ import annotations
 
-from warmgate.baselines.integrity import file_sha256, verify_baseline
+from warmgate.baselines.integrity import (
+    MANIFEST_HASH,
+    UNHASHED_NOTE,
+    file_sha256,
+    manifest_sha256,
+    seal,
+    verify_baseline,
+)
 from warmgate.baselines.layout import (
     FORMAT,
     MANIFEST,
@@ -28,12 +35,17 @@ from warmgate.baselines.layout import (
     latest,
     open_version,
     resolve,
+    temporaries,
+    temporaries_note,
+    version_folders,
     versions,
 )
 from warmgate.baselines.match import ERROR_FIELDS, WARN_FIELDS, check, missing_message
 from warmgate.baselines.store import approval, update_from_result, write
 
-__all__ = ["FORMAT", "MANIFEST", "RESULTS", "UPDATE_HINT", "ERROR_FIELDS", "WARN_FIELDS",
+__all__ = ["FORMAT", "MANIFEST", "MANIFEST_HASH", "RESULTS", "UNHASHED_NOTE", "UPDATE_HINT",
+           "ERROR_FIELDS", "WARN_FIELDS", "manifest_sha256", "seal", "temporaries",
+           "temporaries_note", "version_folders",
            "Baseline", "BaselineWarning", "approval", "base_folder", "base_slug", "check",
            "file_sha256", "latest", "missing_message", "open_version", "resolve",
            "update_from_result", "verify_baseline", "versions", "write"]

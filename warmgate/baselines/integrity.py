@@ -1,8 +1,10 @@
-"""A stored version's integrity: every file it lists matches its size, sha256 and row count."""
+"""A stored version's integrity: every file it lists matches its size, sha256 and row count, and
+the manifest itself matches its `manifest_sha256` (so an edited manifest is caught too)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +12,9 @@ import pandas as pd
 from warmgate.results import check_columns
 
 RESULTS = "results.parquet"
+MANIFEST_HASH = "manifest_sha256"
+UNHASHED_NOTE = ("manifest not hashed (written before manifest hashing): its files are checked, "
+                 "its fields are not; a new `warmgate baseline update` writes a hashed one")
 
 
 def file_sha256(path: Path) -> str:
@@ -21,9 +26,32 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def manifest_sha256(manifest: dict) -> str:
+    """sha256 of the manifest's canonical JSON (sorted keys, no spaces) without its own hash."""
+    body = {k: v for k, v in manifest.items() if k != MANIFEST_HASH}
+    canonical = json.dumps(json.loads(json.dumps(body)), sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def seal(manifest: dict) -> dict:
+    """The manifest with its `manifest_sha256` set (what `baseline update` writes)."""
+    return {**manifest, MANIFEST_HASH: manifest_sha256(manifest)}
+
+
+def manifest_problems(manifest: dict) -> list[str]:
+    """[a problem] when the manifest was edited after it was hashed; [] when it matches or was
+    written before hashing (see `UNHASHED_NOTE`)."""
+    stored = manifest.get(MANIFEST_HASH)
+    if stored is None or stored == manifest_sha256(manifest):
+        return []
+    return [f"manifest.json does not match its {MANIFEST_HASH} (edited or corrupted after it "
+            "was written)"]
+
+
 def verify_baseline(folder: Path, manifest: dict) -> list[str]:
-    """Problems found with a stored version (empty when its files match their hashes)."""
-    problems = []
+    """Problems found with a stored version (empty when it and its files match their hashes)."""
+    problems = manifest_problems(manifest)
     files = manifest.get("files", {})
     for name, meta in files.items():
         p = Path(folder) / name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,10 @@ FORMAT = 1
 RESULTS = "results.parquet"
 MANIFEST = "manifest.json"
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
+TMP_PREFIX = ".tmp-"
+#: A `.tmp-*` folder older than this (seconds) is left by a killed update: no live writer holds
+#: it (a writer only writes the parquet and the manifest there, then renames it within seconds).
+STALE_AFTER = 3600.0
 UPDATE_HINT = "warmgate baseline update --approved-by NAME --reason TEXT"
 
 
@@ -90,14 +95,48 @@ def open_version(folder: Path) -> Baseline:
     return Baseline(Path(folder), manifest)
 
 
-def versions(folder: Path) -> list[Baseline]:
-    """Every stored version under a base's folder, oldest first."""
+def version_folders(folder: Path) -> list[Path]:
+    """The `vNNNN` folders under a base's folder, oldest first (never a `.tmp-*` one)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
     found = sorted((int(m.group(1)), p) for p in folder.iterdir()
                    if p.is_dir() and (m := _VERSION_DIR.match(p.name)))
-    return [open_version(p) for _, p in found]
+    return [p for _, p in found]
+
+
+def versions(folder: Path) -> list[Baseline]:
+    """Every stored version under a base's folder, oldest first."""
+    return [open_version(p) for p in version_folders(folder)]
+
+
+def temporaries(folder: Path, older_than: float = 0.0) -> list[Path]:
+    """`.tmp-*` folders under a base's folder (an update in progress, or one that was killed),
+    those older than `older_than` seconds only."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    found = []
+    for p in sorted(folder.iterdir()):
+        try:
+            if p.name.startswith(TMP_PREFIX) and p.is_dir() and \
+                    now - p.stat().st_mtime >= older_than:
+                found.append(p)
+        except OSError:  # removed meanwhile by its writer
+            continue
+    return found
+
+
+def temporaries_note(folder: Path) -> str | None:
+    """A line naming leftover `.tmp-*` folders (never used as baselines), or None."""
+    left = temporaries(folder)
+    if not left:
+        return None
+    return (f"{len(left)} temporary folder(s) in {folder} ({', '.join(p.name for p in left)}): an "
+            "update in progress or one that was killed; never used as a baseline, ignored by "
+            f"git, removed by the next update once older than {STALE_AFTER / 3600:g} h (or rm -r "
+            "them)")
 
 
 def latest(config: GateConfig) -> Baseline | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from warmgate.baselines.integrity import manifest_problems
 from warmgate.baselines.layout import UPDATE_HINT, Baseline, base_folder
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
@@ -31,6 +32,11 @@ def _minor(v: str) -> tuple[str, ...]:
 def check(b: Baseline, now: dict) -> list[str]:
     """Compare a baseline's provenance with this run's record `now`: raise on a difference
     that changes replies (naming the field and how to proceed), return notes for harmless ones."""
+    edited = manifest_problems(b.manifest)
+    if edited:
+        raise WarmgateError(
+            f"baseline {b.path}: {edited[0]}; its provenance cannot be trusted. Restore it from "
+            f"version control (git checkout -- {b.path}) or make a new baseline: {UPDATE_HINT}")
     stored = b.manifest.get("provenance", {})
     proceed = (f"to proceed, either run with the baseline's settings, or make a new baseline "
                f"for this setup ({UPDATE_HINT}; the old version is kept), or run without "

@@ -14,8 +14,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from warmgate.baselines.integrity import file_sha256
-from warmgate.baselines.layout import FORMAT, MANIFEST, RESULTS, Baseline, base_folder, open_version, versions
+from warmgate.atomic import umask
+from warmgate.baselines.integrity import file_sha256, seal
+from warmgate.baselines.layout import (
+    FORMAT,
+    MANIFEST,
+    RESULTS,
+    STALE_AFTER,
+    TMP_PREFIX,
+    Baseline,
+    base_folder,
+    open_version,
+    temporaries,
+    versions,
+)
 from warmgate.config import GateConfig, approval_env, in_ci
 from warmgate.errors import WarmgateError
 from warmgate.results import check_columns
@@ -68,6 +80,7 @@ def write(config: GateConfig, table: pd.DataFrame, record: dict,
         raise WarmgateError("cannot store a baseline: the run has no base rows")
     check_columns(base, "baseline update")
     folder.mkdir(parents=True, exist_ok=True)
+    _prepare(folder)
     manifest = {
         "format": FORMAT,
         "version": 0,
@@ -85,7 +98,8 @@ def write(config: GateConfig, table: pd.DataFrame, record: dict,
         "rows": len(base),
         "provenance": record,
     }
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
+    os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it 0700; a version is as readable as a file
     try:
         results = tmp / RESULTS
         base.to_parquet(results, index=False)
@@ -95,8 +109,8 @@ def write(config: GateConfig, table: pd.DataFrame, record: dict,
         for _ in range(1000):  # a concurrent update may take our number: take the next one
             existing = [b.version for b in versions(folder)]
             manifest["version"] = max(existing, default=0) + 1
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                        encoding="utf-8")
+            (tmp / MANIFEST).write_text(json.dumps(seal(manifest), indent=2, sort_keys=True)
+                                        + "\n", encoding="utf-8")
             _fsync(tmp / MANIFEST)
             target = folder / f"v{manifest['version']:04d}"
             try:
@@ -110,6 +124,17 @@ def write(config: GateConfig, table: pd.DataFrame, record: dict,
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prepare(folder: Path) -> None:
+    """Keep `git add baselines/` from committing temporaries (a `.gitignore` in the base
+    folder), and remove those a killed update left (older than STALE_AFTER: no live writer)."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(f"# written by warmgate: unfinished baseline versions\n{TMP_PREFIX}*\n",
+                          encoding="utf-8")
+    for stale in temporaries(folder, older_than=STALE_AFTER):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

@@ -87,6 +87,10 @@ def _show(args: argparse.Namespace) -> int:
     history = baselines.versions(b.path.parent)
     listed = ", ".join(f"v{h.version:04d} ({h.manifest.get('created_at')})" for h in history)
     print(f"  history: {listed}")
+    if baselines.MANIFEST_HASH not in b.manifest:
+        print(f"  note: {baselines.UNHASHED_NOTE}")
+    if (left := baselines.temporaries_note(b.path.parent)):
+        print(f"  note: {left}")
     cells = cell_summary(b.table())
     print()
     print(f"{'suite':<16}{'context':<28}{'belief':<11}{'n':>6}{'errors':>8}{'refus.':>8}{'rate':>8}")
@@ -128,19 +132,30 @@ def _verify(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     if args.refs:
-        targets = [baselines.resolve(r, cfg) for r in args.refs]
+        targets = [baselines.resolve(r, cfg).path for r in args.refs]
+        bases = sorted({t.parent for t in targets})
     else:
         root = Path(cfg.baselines).expanduser()
         if not root.is_dir():
             raise WarmgateError(f"no baselines folder at {root}; make one: {baselines.UPDATE_HINT}")
-        targets = [b for d in sorted(root.iterdir()) if d.is_dir()
-                   for b in baselines.versions(d)]
+        bases = [d for d in sorted(root.iterdir()) if d.is_dir()]
+        targets = [p for d in bases for p in baselines.version_folders(d)]
     bad = 0
-    for b in targets:
-        problems = baselines.verify_baseline(b.path, b.manifest)
+    for path in targets:
+        note = ""
+        try:
+            b = baselines.open_version(path)  # a version without a manifest is BAD, not the end
+            problems = baselines.verify_baseline(b.path, b.manifest)
+            if not problems and baselines.MANIFEST_HASH not in b.manifest:
+                note = f" ({baselines.UNHASHED_NOTE})"
+        except WarmgateError as e:
+            problems = [str(e)]
         bad += bool(problems)
-        print(f"{'BAD ' if problems else 'ok  '} {b.path}" + (f": {'; '.join(problems)}"
-                                                               if problems else ""))
+        print(f"{'BAD ' if problems else 'ok  '} {path}" + (f": {'; '.join(problems)}"
+                                                             if problems else note))
+    for d in bases:
+        if (left := baselines.temporaries_note(d)):
+            print(f"note {left}")
     print(f"{len(targets)} baseline version(s) checked, {bad} bad")
     return 1 if bad else 0
 
