@@ -116,8 +116,12 @@ def test_xdist_gives_the_same_verdicts_and_generates_each_prompt_once(pytester, 
         assert len(rows) == expected
         assert len({(r["role"], r["prompt"]) for r in rows}) == expected  # nothing twice
     per_worker = collections.Counter((r["worker"], r["gpu"]) for r in calls(log2))
-    # both workers generated (their own half), each on its own GPU
-    assert per_worker == {("gw0", "3"): expected // 2, ("gw1", "5"): expected // 2}
+    # every worker that generated did so on its own GPU, whole parts only (a worker that finds a
+    # part nobody has started takes it: under load one worker may make both parts)
+    gpu_of = {"gw0": "3", "gw1": "5"}
+    assert all(gpu_of[w] == g for w, g in per_worker), per_worker
+    assert sum(per_worker.values()) == expected
+    assert all(n % (expected // 2) == 0 for n in per_worker.values()), per_worker
 
     # each cell's figures land in the JUnit XML, with and without xdist
     for xml in ("j1.xml", "j2.xml"):
