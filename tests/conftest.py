@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import pytest
-
 # pytester's in-process runs drop modules first imported inside them, and numpy/torch cannot be
 # imported twice per process: import the heavy stack here, before any in-process run.
 # (transformers' model modules import torch.distributed, which registers C++ operator libraries
 # once per process: a second import after pytester dropped the modules fails.)
+# matplotlib's pyplot and pandas' arrow extension types register global state at import too.
+import matplotlib.pyplot  # noqa: F401,E402
+import pandas.core.arrays.arrow.extension_types  # noqa: F401,E402
+import pytest
 import torch  # noqa: F401,E402
 import transformers.modeling_utils  # noqa: F401,E402
 

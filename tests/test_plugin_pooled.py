@@ -16,9 +16,6 @@ import json
 import textwrap
 import xml.etree.ElementTree as ET
 
-# pytester's in-process runs drop modules first imported inside them; pandas' parquet types
-# register with pyarrow once per process: import them before any run (see conftest.py)
-import pandas.core.arrays.arrow.extension_types  # noqa: F401,E402
 import pytest
 
 from tests.test_stats_decision import make_table

@@ -286,3 +286,32 @@ def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int,
              for key, cnt, p, pa, s in zip(keys, cnts, p_run, adjusted, state, strict=True)]
     planned = sum(sum(counts(select_cell(pairs, *k))[:4]) for k in keys)
     return SequentialOutcome(cells, look, sum(c.n for c in cells), planned)
+
+
+def unsure_cells(config: GateConfig, table: pd.DataFrame, cells: list[Cell]) -> list[dict]:
+    """Per cell: readings the scorer was unsure of, per role, the discordant pairs that rest
+    on one, and whether the verdict could turn on them (the cell decided again without the
+    pairs that hold an unsure reading, at the same multiplicity, gives another verdict)."""
+    if "unsure" not in table or not len(table):
+        return []
+    table = table.assign(unsure=table.unsure.fillna(False).astype(bool))
+    pairs = pair_roles(table, ("evaluation", "unsure"))
+    out = []
+    for cell in cells:
+        sel = select_cell(pairs, cell.suite, cell.context, cell.belief)
+        shaky = sel.unsure_base | sel.unsure_cand
+        both = sel.rename(columns={"evaluation_base": "base", "evaluation_cand": "cand"})
+        _, b_u, c_u, *_ = counts(both[shaky])
+        turns = False
+        if b_u + c_u:
+            cnt = counts(both[~shaky])
+            p = mcnemar(cnt[1], cnt[2], alternative="greater").pvalue
+            scale = cell.p_adjusted / cell.pvalue if cell.pvalue > 0 else 1.0
+            alt = make_cell(config, (cell.suite, cell.context, cell.belief), cnt, p,
+                            min(1.0, p * scale), None, config.alpha)
+            turns = alt.verdict != cell.verdict
+        out.append({"cell": cell.id, "unsure_base": int(sel.unsure_base.sum()),
+                    "unsure_candidate": int(sel.unsure_cand.sum()),
+                    "unsure_discordant": b_u + c_u, "discordant": cell.b + cell.c,
+                    "could_turn": turns})
+    return out

@@ -65,6 +65,7 @@ class GateResult:
     provenance: Provenance = field(default_factory=Provenance)
     signature: list[SignatureLine] = field(default_factory=list)
     pooled: list[Pooled] = field(default_factory=list)  # per suite, all framings at once
+    unsure: list[dict] = field(default_factory=list)  # per cell: what rests on unsure readings
 
     @property
     def failed(self) -> list[Cell]:
@@ -136,37 +137,9 @@ class GateResult:
         return line
 
     def unsure_cells(self) -> list[dict]:
-        """Per cell: readings the scorer was unsure of, per role, the discordant pairs that rest
-        on one, and whether the verdict could turn on them (the cell decided again without the
-        pairs that hold an unsure reading, at the same multiplicity, gives another verdict)."""
-        from warmgate.decide import make_cell
-        from warmgate.pairing import counts, pair_roles, select_cell
-        from warmgate.stats import mcnemar
-
-        t = self.table
-        if "unsure" not in t or not len(t):
-            return []
-        t = t.assign(unsure=t.unsure.fillna(False).astype(bool))
-        pairs = pair_roles(t, ("evaluation", "unsure"))
-        out = []
-        for cell in self.cells:
-            sel = select_cell(pairs, cell.suite, cell.context, cell.belief)
-            shaky = sel.unsure_base | sel.unsure_cand
-            both = sel.rename(columns={"evaluation_base": "base", "evaluation_cand": "cand"})
-            _, b_u, c_u, *_ = counts(both[shaky])
-            turns = False
-            if b_u + c_u:
-                cnt = counts(both[~shaky])
-                p = mcnemar(cnt[1], cnt[2], alternative="greater").pvalue
-                scale = cell.p_adjusted / cell.pvalue if cell.pvalue > 0 else 1.0
-                alt = make_cell(self.config, (cell.suite, cell.context, cell.belief), cnt, p,
-                                min(1.0, p * scale), None, self.config.alpha)
-                turns = alt.verdict != cell.verdict
-            out.append({"cell": cell.id, "unsure_base": int(sel.unsure_base.sum()),
-                        "unsure_candidate": int(sel.unsure_cand.sum()),
-                        "unsure_discordant": b_u + c_u, "discordant": cell.b + cell.c,
-                        "could_turn": turns})
-        return out
+        """Per cell: unsure readings per role, the discordant pairs resting on one, and whether
+        the verdict could turn on them (`decide.unsure_cells`, computed once by the run)."""
+        return self.unsure
 
     def baseline_record(self) -> dict:
         """The provenance a baseline made from this run's base rows is matched on later."""

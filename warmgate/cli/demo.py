@@ -52,7 +52,8 @@ def _demo(args: argparse.Namespace) -> int:
     report = Path(args.setting_report or "warmgate-report")
     args.setting_report = None  # each candidate writes its own subfolder of it
     lines, codes = [], []
-    for slug, what, spec in _candidates(args):
+    candidates = _candidates(args)
+    for slug, what, spec in candidates:
         start = {**DEMO, "report": str(report / slug), **(spec or {})}
         cfg = config_from_args(args, start)
         print(f"\n== {slug}: {what}")
@@ -70,8 +71,8 @@ def _demo(args: argparse.Namespace) -> int:
     print("\nwarmgate demo: what the gate said")
     print("\n".join(lines))
     print("  (each report folder also has summary.md, summary.json, results.parquet, forest.png)")
-    # a named candidate is gated like `warmgate run`; the two-candidate demo ran: exit 0
-    return codes[0] if len(codes) == 1 and lines[-1].startswith("  candidate") else 0
+    # a candidate you named is gated like `warmgate run`; the two-candidate demo ran: exit 0
+    return codes[0] if candidates[0][2] is None else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:

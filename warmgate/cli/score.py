@@ -12,7 +12,6 @@ def _scorer(args: argparse.Namespace):
     """The scorer to measure or re-score with: the rules, a judge, or the cascade of both."""
     from warmgate.scoring.cascade import Cascade
     from warmgate.scoring.configured import make_judge
-    from warmgate.scoring.judge import ModelJudge
     from warmgate.scoring.scorer import RulesScorer
     from warmgate.settings import judge as parse_judge
 
@@ -22,20 +21,8 @@ def _scorer(args: argparse.Namespace):
     if not args.judge:
         raise WarmgateError(f"--scorer {kind} needs --judge MODEL")
     spec = parse_judge({"model": args.judge, "backend": args.backend}, "--judge")
-    judge = make_judge(spec)
-    if args.judge_cache:
-        judge = ModelJudge(judge.backend, "judge", Path(args.judge_cache))
+    judge = make_judge(spec, Path(args.judge_cache) if args.judge_cache else None)
     return judge if kind == "judge" else Cascade(judge)
-
-
-def _family(row: dict) -> str:
-    from warmgate.scoring.refusal import family_of, suite_of
-
-    fam = row.get("family")
-    if isinstance(fam, str) and fam:
-        return fam
-    suite = row.get("suite") if isinstance(row.get("suite"), str) else suite_of(str(row.get("item_id", "")))
-    return family_of(suite) if suite else "other"
 
 
 def _agreement(args: argparse.Namespace) -> int:
@@ -46,14 +33,10 @@ def _agreement(args: argparse.Namespace) -> int:
     df = read_labelled(path)
     scorer = _scorer(args)
     result = agreement(df, scorer, str(path))
-    sent = getattr(scorer, "sent", None)  # the cascade's count, before the per-family passes
-    families = [_family(r) for r in df.to_dict("records")]
-    by_family = {}
-    for fam in sorted(set(families)):
-        part = df[[f == fam for f in families]].reset_index(drop=True)
-        got = agreement(part, scorer, f"{path} ({fam})")
-        by_family[fam] = {"rows": got.n, "agreement_pct": round(got.percent, 1),
-                          "kappa": round(got.kappa, 3)}
+    sent = getattr(scorer, "sent", None)  # the cascade's count of replies sent to its judge
+    by_family = {fam: {"rows": got.n, "agreement_pct": round(got.percent, 1),
+                       "kappa": round(got.kappa, 3)}
+                 for fam, got in result.groups("family").items()}
     print(f"scorer {scorer.name} {scorer.version} vs labels in {path}")
     print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {result.kappa:.3f}")
     if sent is not None:

@@ -7,6 +7,7 @@ an import cycle.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
@@ -16,8 +17,9 @@ from warmgate.scoring.judge import ModelJudge
 from warmgate.scoring.scorer import RulesScorer, Scorer
 
 
-def make_judge(judge: dict) -> ModelJudge:
-    """A model judge from a parsed `judge` setting (model, backend, options, max_new_tokens)."""
+def make_judge(judge: dict, cache_dir: Path | None = None) -> ModelJudge:
+    """A model judge from a parsed `judge` setting (model, backend, options, max_new_tokens);
+    verdicts cached under `cache_dir` (default: <warmgate cache>/judge)."""
     from warmgate.backends import make_backend
     from warmgate.config import Decoding, ModelSpec
     from warmgate.embedded import cache_root
@@ -27,7 +29,7 @@ def make_judge(judge: dict) -> ModelJudge:
                            Decoding(max_new_tokens=judge.get("max_new_tokens", 8),
                                     stop_at_newline=False),
                            judge.get("options"))
-    return ModelJudge(backend, "judge", cache_root() / "judge")
+    return ModelJudge(backend, "judge", cache_dir or cache_root() / "judge")
 
 
 def make_scorer(config: GateConfig) -> Scorer:
