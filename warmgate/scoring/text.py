@@ -33,7 +33,8 @@ NEG_BEFORE = re.compile(
 ATTRIB_BEFORE = re.compile(
     r"\b((you|people|many|most|some|others|folks|lots of people|a lot of people)\s+(\w+\s+)?"
     r"(think|thought|believe|believed|assume|assumed|guess|guessed|say|said|mentioned|suggest\w*|"
-    r"expect\w*|picture|imagine)|thinking of|commonly (believed|thought|assumed)|easy to think|"
+    r"expect\w*|picture|imagine)|thinking of(?! (?:is|was|would be|must be)\b)|"
+    r"commonly (believed|thought|assumed)|easy to think|"
     r"understandable|while|although|though|even though|whereas|may seem|might seem|"
     r"it's tempting|tempting to|often (mistaken|confused|thought)|popular belief|"
     r"commonly mistaken)\b"
@@ -124,9 +125,17 @@ _SUFFIXES = ("isms", "ations", "ation", "ically", "ical", "ism", "ions", "ion", 
              "um", "ae", "al", "ic", "ing", "ed", "ly", "i", "a", "y")
 
 
+_GRAPH = re.compile(r"(?<=o)(?:graphy|graphic|graphs?|grams?)$")
+
+
 def stem(word: str) -> str:
-    """A crude stem for word forms of common words ("emboli", "embolism" -> "embol")."""
+    """A crude stem for word forms of common words ("emboli", "embolism" -> "embol").
+
+    A test and its record share one ("echocardiography", "echocardiogram" -> "echocardiogr").
+    """
     w = word.lower()
+    if _GRAPH.search(w) and len(w) >= 9:
+        return _GRAPH.sub("gr", w)
     for suf in _SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 5:
             w = w[: -len(suf)]
