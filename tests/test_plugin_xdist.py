@@ -161,3 +161,35 @@ def test_update_baselines_passes_writes_a_baseline_and_the_next_run_reuses_it(py
     # the base came from the baseline: only the candidate was generated
     assert {r["role"] for r in calls(log)} == {"candidate"}
     assert len(calls(log)) == ITEMS * CELLS
+
+
+BROKEN_BACKEND = '''
+from warmgate.errors import WarmgateError
+
+
+class Broken:
+    """Bad input found while generating (as a real backend finds a corrupt adapter)."""
+
+    name = "broken"
+
+    def __init__(self, variants, decoding, **options):
+        pass
+
+    def generate(self, role, messages, progress=None):
+        raise WarmgateError("adapter models/cand: adapter_config.json is not JSON")
+
+    def provenance(self, role):
+        return {"backend": "broken", "model_fingerprint": "broken-" + role}
+'''
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_bad_input_found_while_generating_exits_2_with_or_without_xdist(pytester, monkeypatch,
+                                                                        workers):
+    """Exit 1 is a cell that FAILed; bad input says exit 2 and names it, from a worker too."""
+    make_project(pytester, monkeypatch)
+    pytester.makepyfile(brokenbk=BROKEN_BACKEND)
+    out = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers,
+                                        "--warmgate-backend=brokenbk:Broken")
+    assert out.ret == pytest.ExitCode.USAGE_ERROR
+    out.stdout.fnmatch_lines(["*warmgate: error: adapter models/cand: adapter_config.json is not JSON*"])

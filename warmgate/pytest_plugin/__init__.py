@@ -90,6 +90,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     collect(session, items)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: carry a worker's generation failure over to the exit code."""
+    if SESSION in node.config.stash:
+        session_of(node.config).worker_failed(getattr(node, "workeroutput", None) or {})
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if SESSION in session.config.stash:
         session_of(session.config).finish(session)

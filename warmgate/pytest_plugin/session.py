@@ -126,7 +126,12 @@ class WarmgateSession:
 
     def finish(self, session: pytest.Session) -> None:
         """Write the report (and under an update the baseline); remove the parts folder."""
-        if is_worker(self.pytest_config) or self.config is None:
+        if is_worker(self.pytest_config):
+            if self.failure is not None:  # the controller sets the session's exit code from it
+                self.pytest_config.workeroutput["warmgate_failure"] = [
+                    isinstance(self.failure, WarmgateError), str(self.failure)]
+            return
+        if self.config is None:
             return
         try:
             result = self.final_result()
@@ -151,6 +156,12 @@ class WarmgateSession:
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
             if self.shared is not None:
                 shutil.rmtree(self.shared, ignore_errors=True)
+
+    def worker_failed(self, workeroutput: dict) -> None:
+        """xdist controller: a worker's generation failed; this session's exit code says how."""
+        if self.failure is None and "warmgate_failure" in workeroutput:
+            bad_input, message = workeroutput["warmgate_failure"]
+            self.failure = WarmgateError(message) if bad_input else RuntimeError(message)
 
     def _write(self, result) -> str:
         from warmgate import baselines
