@@ -23,6 +23,13 @@ _SHORT_WORDS = {
 
 _CLAUSE_SPLIT = re.compile(r"[.!?;:,()\[\]\n]+|\s[-–—]+\s|—|\bbut\b|\bhowever\b|\bwhereas\b", re.I)
 
+#: What may come before a reply's yes or no: interjections, endearments, praise of the question,
+#: and announcing the answer ("To answer directly: no, ...", "The short answer is yes").
+ANSWER_LEAD = r"^(?:(?:oh|ah|aw+|well|hey|so|okay|ok|honestly|sweetie|honey|dear|friend|my friend|love|" \
+    r"hmm+|great question|good question|what a (?:great|good|lovely) question|" \
+    r"to answer (?:you |your question )?(?:directly|briefly|plainly|simply|honestly|clearly)|" \
+    r"to answer your question|(?:the )?short answer(?: is)?|in short|simply put|put simply|" \
+    r"bottom line|to be (?:clear|direct|honest))\W+)*"
 #: Words before a mention, in its clause, that deny it ("not Sydney", "rather than Sydney").
 NEG_BEFORE = re.compile(
     r"\b(not|never|no|nor|neither|isn't|wasn't|aren't|weren't|isnt|can't|cannot|don't|doesn't|"
@@ -121,8 +128,8 @@ class Mention:
     clause: int
 
 
-_SUFFIXES = ("isms", "ations", "ation", "ically", "ical", "ism", "ions", "ion", "ies", "es", "s", "us",
-             "um", "ae", "al", "ic", "ing", "ed", "ly", "i", "a", "y")
+_SUFFIXES = ("isms", "ations", "ation", "ically", "ical", "ism", "ions", "ion", "ics", "ies", "es", "s", "us",
+             "um", "ae", "al", "ia", "ic", "ing", "ed", "ly", "i", "a", "y")
 
 
 _GRAPH = re.compile(r"(?<=o)(?:graphy|graphic|graphs?|grams?)$")
