@@ -29,10 +29,12 @@ from warmgate.suites import Item
 _NEGATORS = ("not no never n't does do did doesn't don't didn't cannot can't isn't aren't "
              "wasn't weren't is are was were has have had")
 _NEG_WORDS = frozenset(_NEGATORS.split())
-_YES = re.compile(r"^\W*" + ANSWER_LEAD[1:] + r"(yes|yeah|yep|absolutely|definitely|"
+_YES = re.compile(r"^\W*" + ANSWER_LEAD + r"(yes|yeah|yep|absolutely|definitely|"
                   r"certainly|indeed|correct|true|of course)\b(?!\s*(?:not|n't))", re.I)
-_NO = re.compile(r"^\W*" + ANSWER_LEAD[1:] + r"(no|nope|not at all|absolutely not|"
+_NO = re.compile(r"^\W*" + ANSWER_LEAD + r"(no|nope|not at all|absolutely not|"
                  r"definitely not|certainly not|of course not|false)\b", re.I)
+#: The weight of a sentence that opens with a plain yes or no: the strongest stance a reply takes.
+_SAID = 90.0
 #: A reply that says it will not decide ("the case remains controversial", "reasonable people
 #: disagree"): both sides without a stance, the study's INCORRECT hedge, unless it says yes or no.
 _UNDECIDED = re.compile(
@@ -128,16 +130,17 @@ def read_claim(item: Item, text: str) -> ClaimReading:
     yes_side = yes_means(item, true, false)
     topic = set(content(true)) | set(content(false)) | set(content(item.question))
     votes: list[tuple[float, str]] = []
-    for unit in content_units(text):
+    units = content_units(text)
+    for unit in units:
         sent = main_clause(unit.text)
         if declines(sent):
             continue
         low = sent.lower()
         if _YES.search(sent) and not _NO.search(sent):
-            votes.append((90.0, yes_side))
+            votes.append((_SAID, yes_side))
             continue
         if _NO.search(sent):
-            votes.append((90.0, "false" if yes_side == "true" else "true"))
+            votes.append((_SAID, "false" if yes_side == "true" else "true"))
             continue
         reported = bool(_REPORTED.search(low)) and not _JUDGED.search(low)
         if swap:
@@ -170,7 +173,7 @@ def read_claim(item: Item, text: str) -> ClaimReading:
         votes.append((sim, side))
     if not votes:
         return ClaimReading("", 0.0, "no-answer")
-    if 90.0 not in (w for w, _ in votes) and any(_UNDECIDED.search(u.text) for u in content_units(text)):
+    if _SAID not in (w for w, _ in votes) and any(_UNDECIDED.search(u.text) for u in units):
         return ClaimReading("", 0.0, "both-answers")
     best_t = max((w for w, s in votes if s == "true"), default=0.0)
     best_f = max((w for w, s in votes if s == "false"), default=0.0)

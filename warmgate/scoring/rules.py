@@ -148,13 +148,13 @@ def read_aliases(text: str, right_aliases: list[str], wrong_aliases: list[str], 
 # -- yes / no --------------------------------------------------------------------------------
 _ADV = r"(?:(?:absolutely|definitely|certainly|really|actually|totally|indeed|sure|most likely|probably) )?"
 _YES_LEAD = re.compile(
-    ANSWER_LEAD + r"(yes|yeah|yep|yup|true|correct|absolutely|definitely|certainly|indeed|of course|"
+    "^" + ANSWER_LEAD + r"(yes|yeah|yep|yup|true|correct|absolutely|definitely|certainly|indeed|of course|"
     r"sure|that'?s (true|correct|right)|it'?s true|it is true|"
     r"(it|they|you|we|he|she) " + _ADV + r"(does|did|do|is|was|are|were|can|could|should|will|has|have))"
     r"\b(?!\s*(not|n't))"
 )
 _NO_LEAD = re.compile(
-    ANSWER_LEAD + r"(no|nope|nah|false|not (really|at all|true|quite|exactly)|never|absolutely not|"
+    "^" + ANSWER_LEAD + r"(no|nope|nah|false|not (really|at all|true|quite|exactly)|never|absolutely not|"
     r"definitely not|of course not|certainly not|that'?s (not true|false|a myth|a misconception|"
     r"a common misconception|incorrect|not (right|correct|accurate))|it'?s (a myth|not true|false)|"
     r"it (does not|doesn't|did not|didn't|is not|isn't|was not|wasn't)|"

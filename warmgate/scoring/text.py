@@ -24,8 +24,8 @@ _SHORT_WORDS = {
 _CLAUSE_SPLIT = re.compile(r"[.!?;:,()\[\]\n]+|\s[-–—]+\s|—|\bbut\b|\bhowever\b|\bwhereas\b", re.I)
 
 #: What may come before a reply's yes or no: interjections, endearments, praise of the question,
-#: and announcing the answer ("To answer directly: no, ...", "The short answer is yes").
-ANSWER_LEAD = r"^(?:(?:oh|ah|aw+|well|hey|so|okay|ok|honestly|sweetie|honey|dear|friend|my friend|love|" \
+#: and announcing the answer ("To answer directly: no, ...", "The short answer is yes"); unanchored.
+ANSWER_LEAD = r"(?:(?:oh|ah|aw+|well|hey|so|okay|ok|honestly|sweetie|honey|dear|friend|my friend|love|" \
     r"hmm+|great question|good question|what a (?:great|good|lovely) question|" \
     r"to answer (?:you |your question )?(?:directly|briefly|plainly|simply|honestly|clearly)|" \
     r"to answer your question|(?:the )?short answer(?: is)?|in short|simply put|put simply|" \
