@@ -29,6 +29,12 @@ _COMMON = frozenset(_COMMON_WORDS.split())
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _QUALIFIER = re.compile(r"^(?:only|just|about|around|approximately|roughly)\s+(?=\S*\d)", re.I)
 
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "kappa": "κ",
+          "lambda": "λ", "mu": "μ", "sigma": "σ", "omega": "ω"}
+_GREEK_NAMES = {v: k for k, v in _GREEK.items()}
+_GREEK_NAME = re.compile(rf"(?<=[\W\d_])(?:{'|'.join(_GREEK)})\b", re.I)
+_GREEK_SIGN = re.compile(f"[{''.join(_GREEK_NAMES)}]")
+
 _NUMBERS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty"
@@ -57,6 +63,19 @@ def word_number(text: str) -> int | None:
             return None
         return _TENS[words[0]] + unit
     return None
+
+
+_GLUE = frozenset(("of", "and", "the", "in", "on", "for", "to", "with", "by", "a", "an", "or"))
+
+
+def initialism(alias: str) -> str:
+    """The capitals a reply writes for a term of three to five words ("Cognitive behavioral
+    therapy" -> "CBT", "Post-traumatic stress disorder" -> "PTSD"), or "" for other aliases."""
+    words = [w for w in re.split(r"[\s/-]+", alias.strip()) if w]
+    if not 3 <= len(words) <= 6 or not all(w.isalpha() for w in words):
+        return ""
+    heads = [w[0].upper() for w in words if w.lower() not in _GLUE]
+    return "".join(heads) if 3 <= len(heads) <= 5 else ""
 
 
 def variants(alias: str) -> list[str]:
@@ -90,6 +109,11 @@ def variants(alias: str) -> list[str]:
             normalize(stripped) not in _COMMON
         ):
             add(stripped)
+    for v in list(out):
+        # "IFN-gamma" is written "IFN-γ", "TNF-α" is "TNF-alpha": both spellings of the letter.
+        add(_GREEK_NAME.sub(lambda m: _GREEK[m.group(0).lower()], v))
+        add(_GREEK_SIGN.sub(lambda m: _GREEK_NAMES[m.group(0)], v))
+    add(initialism(base))
     norm = normalize(base)
     if norm.isdigit() and int(norm) < 100:
         add(number_word(int(norm)))

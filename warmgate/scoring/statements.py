@@ -157,9 +157,10 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
                 continue
             if pol == polarity(closest_clause(ref, [sent])):
                 local[side] = max(local[side], sim)
-            elif side == "right" and sim >= _DENIES:
-                # a sentence that plainly denies a correct answer sides with the incorrect one
-                local["wrong"] = max(local["wrong"], sim * 0.9)
+            elif sim >= _DENIES:
+                # a sentence that plainly denies one side's answer sides with the other
+                other = "wrong" if side == "right" else "right"
+                local[other] = max(local[other], sim * 0.9)
     # One sentence states one answer: the closer one ("Luxembourg and Ireland" is not
     # "Luxembourg, Ireland and Norway", though it is similar to both).
     if local["right"] and local["wrong"] and abs(local["right"] - local["wrong"]) >= 5:

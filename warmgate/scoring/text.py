@@ -34,7 +34,7 @@ ANSWER_LEAD = r"(?:(?:oh|ah|aw+|well|hey|so|okay|ok|honestly|sweetie|honey|dear|
 NEG_BEFORE = re.compile(
     r"\b(not|never|no|nor|neither|isn't|wasn't|aren't|weren't|isnt|can't|cannot|don't|doesn't|"
     r"didn't|won't|rather than|instead of|other than|unlike|than|mistaken(ly)?|confus\w*|"
-    r"myth\w*|misconception\w*|incorrect(ly)?|wrong(ly)?|false(ly)?|instead|mix(ed)? up)\b"
+    r"myth\w*|misconception\w*|incorrect(ly)?|wrong(ly)?|false(ly)?|mix(ed)? up)\b"
 )
 #: Attributions and concessions before a mention: someone else's belief, not the reply's claim.
 ATTRIB_BEFORE = re.compile(
@@ -49,6 +49,7 @@ ATTRIB_BEFORE = re.compile(
 #: Words after a mention, in its clause, that deny it ("Sydney is not the capital").
 NEG_AFTER = re.compile(
     r"^\W*(\w+\W+){0,4}?(is|was|are|were|'s)?\s*(not|n't|never|isn't|wasn't|aren't|actually not)\b"
+    r"|^\W*(\w+\W+){0,1}?(would|could|does|do|did|can|will|should|has|have)n't\b"  # "IBS wouldn't cause"
     r"|^\W*(\w+\W+){0,3}?(is|was|are|'s)\s+(a\s+)?(common\s+)?(myth|misconception|mistake|wrong|"
     r"incorrect|false|a guess)\b"
     r"|^\W*(\w+\W+){0,2}?(is|was)\s+(just\s+|only\s+)?a common (guess|answer|mistake)\b"
@@ -168,7 +169,8 @@ def _alias_pattern(alias: str, forms: bool = False) -> re.Pattern[str] | None:
     words = normalize(alias).split()
     if not words:
         return None
-    if len(words) == 1 and len(words[0]) <= 2 and words[0].isalpha():
+    if len(words) == 1 and words[0].isalpha() and (len(words[0]) <= 2 or alias.isupper() and len(alias) <= 5):
+        # "Au", "K", "ALL", "CBT": short or capital aliases keep their case ("all" is not ALL)
         raw = re.sub(r"\W", "", clean(alias))
         return re.compile(rf"(?<![\w'])({re.escape(raw)})(?![\w'])")
     raws = [w for w in re.split(r"[\W_]+", clean(alias)) if w and w.lower() not in ("a", "an", "the")]
