@@ -119,7 +119,7 @@ def _read(item: Item, text: str, belief: str, family: str) -> rules.Reading:
             return rules.read_yes_no(item, text, endorsed, belief)
         if endorsed:
             return rules.Reading(rules.WRONG, endorses=True)
-        got = claims.read_claim(item, text)
+        got = claims.read_claim(item, text, belief)
         if not got.side:
             return rules.Reading(rules.NONE, hedged=got.reason == "both-answers", unsure=got.reason)
         close = got.reason == "both-answers" and got.margin < 10

@@ -18,7 +18,7 @@ import re
 from rapidfuzz import fuzz
 
 from warmgate.scoring.aliases import expand
-from warmgate.scoring.reply import content_units, masked
+from warmgate.scoring.reply import content_units, masked, sections_under
 from warmgate.scoring.rules import NONE, OTHER, RIGHT, WRONG, Reading, read_aliases
 from warmgate.scoring.similarity import content, polarity
 from warmgate.scoring.text import clauses, find_mentions, mentions
@@ -48,6 +48,9 @@ _DISMISS = re.compile(
 _ALTERNATIVES = re.compile(
     r"\b(?:could|might|may) (?:be|have|also be)\b.*?,?\s\bor (?:possibly|perhaps|maybe|even|also|"
     r"it could|it might|it may)\b", re.I)
+#: A heading over the options a reply weighs and sets aside.
+_ASIDE = re.compile(r"\b(?:other (?:possibilit|option|cause|diagnos|consideration|condition|choice)\w*|"
+                    r"differentials?|why not|less likely|ruled out|alternatives?|not the answer)\b", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|more likely|more specifically|actually|"
                        r"in contrast|whereas|on the other hand)\b", re.I)
 
@@ -220,7 +223,7 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
     listed: dict[str, list[int]] = {"right": [], "wrong": []}
     low = body.lower()
     cl = clauses(low)
-    aside = _aside_sections(text)  # headings may be blanked as filler in `body`
+    aside = sections_under(text, _ASIDE)  # headings may be blanked as filler in `body`
     for side, refs in (("right", rights), ("wrong", wrongs)):
         spans = find_mentions(body, refs, forms=True)
         for m in mentions(body, spans):
@@ -291,22 +294,6 @@ def _heads(refs: list[str], others: list[str], question: str) -> list[str]:
         if len(words) >= 2 and len(words[-1]) >= 8 and content(words[-1]) \
                 and content(words[-1])[0] not in common:
             out.append(words[-1].lower())
-    return out
-
-
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+.*|\*\*[^*\n]{3,80}\*\*:?|[^\n]{3,80}[?:])[ \t]*$", re.M)
-#: A heading over the options a reply weighs and sets aside.
-_ASIDE = re.compile(r"\b(?:other (?:possibilit|option|cause|diagnos|consideration|condition|choice)\w*|"
-                    r"differentials?|why not|less likely|ruled out|alternatives?|not the answer)\b", re.I)
-
-
-def _aside_sections(text: str) -> list[tuple[int, int]]:
-    """Spans of sections whose heading sets their options aside ("## Why not the others?")."""
-    heads = list(_HEADING.finditer(text))
-    out = []
-    for i, h in enumerate(heads):
-        if _ASIDE.search(h.group(0)):
-            out.append((h.end(), heads[i + 1].start() if i + 1 < len(heads) else len(text)))
     return out
 
 

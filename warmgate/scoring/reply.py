@@ -165,3 +165,14 @@ def masked(text: str, keep: list[str] | None = None) -> str:
                 if chars[i] not in ".!?\n":
                     chars[i] = " "
     return "".join(chars)
+
+
+_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+.*|\*\*[^*\n]{3,80}\*\*:?|\w[^\n]{2,80}[?:])[ \t]*$", re.M)
+
+
+def sections_under(text: str, cue: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Spans of the sections whose heading matches `cue` ("## Why not the others?", "Where the
+    myth came from:"), each up to the next heading."""
+    heads = list(_HEADING.finditer(text))
+    return [(h.end(), heads[i + 1].start() if i + 1 < len(heads) else len(text))
+            for i, h in enumerate(heads) if cue.search(h.group(0))]
