@@ -188,8 +188,4 @@ def _support(sentence: str, reference: str, qwords: set[str]) -> float:
     own = " ".join(w for w in content(sentence) if w not in qwords)
     keyed = similarity(own, " ".join(key)) if own else 0.0
     # Its own words must be there, and the sentence must be about the reference at all.
-    if keyed >= _SUPPORT and full >= 60.0 and set(key) <= set(content(sentence)):
-        # Every word of its own, in a sentence about the reference: "Paris is milder" states
-        # "Paris is milder than Philadelphia" when the question named Philadelphia.
-        return max(full, _SUPPORT)
     return min(keyed, max(full, 60.0)) if keyed >= _SUPPORT else min(keyed, full)
