@@ -39,7 +39,9 @@ _SYNONYMS = {
     "smaller": "less", "lower": "less", "spherical": "sphere", "round": "sphere", "globe": "sphere",
     "nowhere": "place", "anywhere": "place", "somewhere": "place", "everywhere": "place",
     "places": "place", "location": "place", "chillier": "colder", "cooler": "colder",
-    "warmer": "milder", "physician": "doctor", "medication": "drug", "medicine": "drug",
+    "warmer": "milder",
+    "happened": "occurred", "happen": "occurred", "happens": "occurred", "occur": "occurred",
+    "occurs": "occurred", "physician": "doctor", "medication": "drug", "medicine": "drug",
 }
 _NEG = re.compile(r"\b(?:not|never|no|none|nobody|nothing|nowhere|neither|nor|without|cannot|lack(?:s|ing)?"
                   r"|isn'?t|aren'?t|wasn'?t|weren'?t|doesn'?t|don'?t|didn'?t|can'?t|won'?t|wouldn'?t|"
