@@ -33,6 +33,7 @@ _RECOMMEND = re.compile(
     r"(?:sounds?|looks?|seems?) (?:very much |a lot |more |most |just )?like|strong candidate|increase[sd]?|"
     r"elevated|associated with|works? by|mechanism|"
     r"explain\w*|responsible|key|main|leading|fits?|we(?:'d| would) expect|result (?:in|from)|"
+    r"(?:stick|go) with|"
     r"consider\w*|confirm\w*)\b(?<!less likely)",
     re.I,
 )
@@ -49,8 +50,16 @@ _ALTERNATIVES = re.compile(
     r"\b(?:could|might|may) (?:be|have|also be)\b.*?,?\s\bor (?:possibly|perhaps|maybe|even|also|"
     r"it could|it might|it may)\b", re.I)
 #: A heading over the options a reply weighs and sets aside.
-_ASIDE = re.compile(r"\b(?:other (?:possibilit|option|cause|diagnos|consideration|condition|choice)\w*|"
-                    r"differentials?|why not|less likely|ruled out|alternatives?|not the answer)\b", re.I)
+_ASIDE = re.compile(r"\b(?:other (?:\w+ )?(?:possibilit|option|cause|diagnos|consideration|condition|"
+                    r"choice)\w*|differentials?|why not|less likely|ruled out|alternatives?|not the answer|"
+                    r"how (?:it|this) differs|differs? from)\b", re.I)
+#: The reply's own pick, said outright: it outweighs a competitor that only "can cause" or "is seen in".
+_PICKED = re.compile(
+    r"\b(?:the most (?:likely|probable) (?:diagnosis|cause|answer|explanation|finding|option|choice)|"
+    r"(?:the|my) (?:best |correct |right |final )?answer (?:is|here is|would be)|(?:is|would be) the (?:best|"
+    r"correct|right) (?:answer|choice|option|next step)|the (?:best|most appropriate) next step|"
+    r"treatment of choice|(?:i'?d|i would) (?:still |actually )?(?:stick|go) with|"
+    r"(?:the )?diagnosis (?:is|here is|would be))\b", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather|more likely|more specifically|actually|"
                        r"in contrast|whereas|on the other hand)\b", re.I)
 
@@ -101,6 +110,23 @@ def _terms_of_art(refs: list[str]) -> list[str]:
         for pat, said in _TEST_TERMS:
             if pat.search(ref.strip()):
                 out += [p for p in said if p not in out]
+    return out
+
+
+_BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,} ([a-z]{3,})\b(.*)$")
+
+
+def _forms(refs: list[str]) -> list[str]:
+    """Other word orders and spellings of medical terms: "Bladder tumor" as "tumor of the
+    bladder", "Staphylococcus aureus" as "S. aureus"."""
+    out = []
+    for ref in refs:
+        words = ref.strip().split()
+        if len(words) == 2 and all(w.isalpha() for w in words):
+            out += [f"{words[1]} of the {words[0].lower()}", f"{words[1]} of {words[0].lower()}"]
+        m = _BINOMIAL.match(ref.strip())
+        if m:
+            out.append(f"{m.group(1)}. {m.group(2)}{m.group(3)}")
     return out
 
 
@@ -208,8 +234,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
     body = masked(text)
     right_refs, wrong_refs = _right_answers(item), competitors(item)
     terms = set(_terms_of_art(right_refs) + _terms_of_art(wrong_refs))  # matched as phrases only
-    rights = _plain(expand(right_refs)) + _terms_of_art(right_refs) + _named(right_refs)
-    wrongs = _plain(expand(wrong_refs)) + _terms_of_art(wrong_refs) + _named(wrong_refs)
+    rights = _plain(expand(right_refs)) + _terms_of_art(right_refs) + _named(right_refs) + _forms(right_refs)
+    wrongs = _plain(expand(wrong_refs)) + _terms_of_art(wrong_refs) + _named(wrong_refs) + _forms(wrong_refs)
     for ref in right_refs:
         rights += [p for p in pivots(ref, wrong_refs, item.question) if p not in rights]
     for ref in wrong_refs:
@@ -266,6 +292,11 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
         lo, hi = sorted((last_r, last_w))
         if _CONTRAST.search(low[lo:hi]):
             return Reading(RIGHT if last_r > last_w else WRONG, hedged=True, endorses=endorsed)
+        picked = {side: any(_PICKED.search(low[slice(*_sentence_of(low, pos))]) for pos in rec[side])
+                  for side in rec}
+        if picked["right"] != picked["wrong"]:
+            # "The most likely diagnosis is X" over "Y can cause it too"
+            return Reading(RIGHT if picked["right"] else WRONG, endorses=endorsed)
         return Reading(OTHER, hedged=True, endorses=endorsed, unsure="both-answers")
     if seen["right"] and not seen["wrong"]:
         return Reading(RIGHT, endorses=endorsed, unsure="weak-match")

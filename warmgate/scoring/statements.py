@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from warmgate.scoring.aliases import expand
 from warmgate.scoring.refusal import declines
 from warmgate.scoring.reply import concessive_parts, content_units, masked, sections_under
@@ -155,6 +157,8 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
     # the question ("You can't do anything with a person's name") yields to it.
     about_other = own and any(keys[r] and similarity(own, " ".join(keys[r])) >= 50 for r in keys)
     local = {"right": 0.0, "wrong": 0.0}
+    said: dict[str, tuple[str, str]] = {}
+    denied: set[str] = set()
     for side, refs in (("right", r_long), ("wrong", w_long)):
         for ref in refs:
             sent = closest_clause(whole, [ref])
@@ -165,13 +169,23 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
             if pol == polarity(closest_clause(ref, [sent])):
                 if not keys[ref] and about_other:
                     continue
-                local[side] = max(local[side], sim)
+                if sim > local[side]:
+                    local[side], said[side] = sim, (sent, ref)
             elif sim >= _DENIES:
                 # a sentence that plainly denies one side's answer sides with the other
                 other = "wrong" if side == "right" else "right"
                 local[other] = max(local[other], sim * 0.9)
+                denied.add(side)
+    if denied == {"right", "wrong"} and not said:
+        return  # it denies both ("it's not where the word comes from"): about neither
     # One sentence states one answer: the closer one ("Luxembourg and Ireland" is not
     # "Luxembourg, Ireland and Norway", though it is similar to both).
+    if local["right"] and local["wrong"] and abs(local["right"] - local["wrong"]) < 5 and len(said) == 2:
+        # The same words in another order ("Air is denser than water vapor" / "Water vapor is
+        # denser than air"): the order the sentence follows decides.
+        order = {side: fuzz.ratio(" ".join(content(a)), " ".join(content(b))) for side, (a, b) in said.items()}
+        if abs(order["right"] - order["wrong"]) >= 10:
+            local["right" if order["right"] > order["wrong"] else "wrong"] += 5
     if local["right"] and local["wrong"] and abs(local["right"] - local["wrong"]) >= 5:
         loser = "wrong" if local["right"] > local["wrong"] else "right"
         local[loser] = 0.0
@@ -181,6 +195,8 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
 
 def _support(sentence: str, reference: str, qwords: set[str]) -> float:
     """How well a sentence states a reference: on the reference's own words where it has any."""
+    if len(set(content(sentence))) < 2:
+        return 0.0  # one word ("On breakfast") is in every reference that has it
     key = [w for w in content(reference) if w not in qwords]
     full = similarity(sentence, reference)
     if not key:
