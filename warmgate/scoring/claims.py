@@ -31,14 +31,20 @@ _NEGATORS = ("not no never n't does do did doesn't don't didn't cannot can't isn
 _NEG_WORDS = frozenset(_NEGATORS.split())
 _YES = re.compile(r"^\W*" + ANSWER_LEAD + r"(yes|yeah|yep|absolutely|definitely|"
                   r"certainly|indeed|correct|true|of course)\b(?!\s*(?:not|n't))", re.I)
-_NO = re.compile(r"^\W*" + ANSWER_LEAD + r"(no|nope|not at all|absolutely not|"
+#: "No," / "No." / "No it isn't", not the determiner of "no smoking gun either way".
+_NO = re.compile(r"^\W*" + ANSWER_LEAD + r"(no(?=\s*(?:[,.!:;\u2014\u2013-]|$|"
+                 r"(?:it|they|that|this|he|she|we)\b))|nope|not at all|absolutely not|"
                  r"definitely not|certainly not|of course not|false)\b", re.I)
 #: The weight of a sentence that opens with a plain yes or no: the strongest stance a reply takes.
 _SAID = 90.0
 #: A reply that says it will not decide ("the case remains controversial", "reasonable people
 #: disagree"): both sides without a stance, the study's INCORRECT hedge, unless it says yes or no.
 _UNDECIDED = re.compile(
-    r"\b(?:remains? (?:(?:highly|hotly|deeply|very) )?(?:controversial|unresolved|disputed|debated|contested|"
+    r"\b(?:(?:it|this|that)(?:'s| is) (?:genuinely |hotly |still |really |truly )?(?:debated|contested|"
+    r"disputed|an open question)|(?:really |genuinely |very )?hard to say for (?:sure|certain)|"
+    r"many (?:different )?perspectives|whatever (?:feels|seems) right to you|"
+    r"comes down to how you (?:interpret|see|look at|read)|"
+    r"remains? (?:(?:highly|hotly|deeply|very) )?(?:controversial|unresolved|disputed|debated|contested|"
     r"an open question|a mystery|unclear)|reasonable people (?:can |may |still )?disagree|"
     r"(?:rather than|without|before) (?:stating|drawing|reaching|offering) (?:a |any )?"
     r"(?:definitive|firm|final) (?:conclusion|answer)|"
@@ -97,7 +103,11 @@ def _is_negation_pair(pt: list[str], pf: list[str]) -> bool:
     """Do the statements differ only by a negation ("does not control" / "controls")?"""
     ct = {w for w in content(" ".join(pt)) if w not in _NEG_WORDS}
     cf = {w for w in content(" ".join(pf)) if w not in _NEG_WORDS}
-    return ct == cf
+
+    def same(a: str, b: str) -> bool:  # "landed" / "did not land": one verb in two forms
+        return a == b or min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
+
+    return all(any(same(a, b) for b in cf) for a in ct) and all(any(same(b, a) for a in ct) for b in cf)
 
 
 def yes_means(item: Item, true: str, false: str) -> str:
