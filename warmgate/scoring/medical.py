@@ -117,13 +117,9 @@ _BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,} ([a-z]{3,})\b(.*)$")
 
 
 def _forms(refs: list[str]) -> list[str]:
-    """Other word orders and spellings of medical terms: "Bladder tumor" as "tumor of the
-    bladder", "Staphylococcus aureus" as "S. aureus"."""
+    """A species with its genus abbreviated: "Staphylococcus aureus" as "S. aureus"."""
     out = []
     for ref in refs:
-        words = ref.strip().split()
-        if len(words) == 2 and all(w.isalpha() for w in words):
-            out += [f"{words[1]} of the {words[0].lower()}", f"{words[1]} of {words[0].lower()}"]
         m = _BINOMIAL.match(ref.strip())
         if m:
             out.append(f"{m.group(1)}. {m.group(2)}{m.group(3)}")
@@ -259,9 +255,9 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             a, b = _sentence_of(body, m.start)
             if _DISMISS.search(low[m.end: min(b, m.end + 140)]):
                 continue  # "Graves disease causes weight loss, so it doesn't fit here"
-            seen[side].append(m.start)
             if any(x <= m.start < y for x, y in aside):
                 continue  # under "What about the other possibilities?": weighed, set aside
+            seen[side].append(m.start)
             if _ALTERNATIVES.search(low[a:b]):
                 listed[side].append(m.start)  # one of several possibilities, none chosen
             elif _RECOMMEND.search(low[a:b]) or _leads(low, cl, m.clause):
@@ -272,9 +268,9 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
                 continue  # "X rather than Y" names both: the mentions above read it
             for ref in refs:
                 if ref not in terms and _covers(unit.text, ref, qwords) and not _conceded(unit.text) \
-                        and not _DISMISS.search(unit.text):
+                        and not _DISMISS.search(unit.text) and not any(x <= unit.start < y for x, y in aside):
                     seen[side].append(unit.start)
-                    if _RECOMMEND.search(unit.text) and not any(x <= unit.start < y for x, y in aside):
+                    if _RECOMMEND.search(unit.text):
                         rec[side].append(unit.start)
     base = read_aliases(body, rights, wrongs, endorsed, belief, forms=True)
     if base.endorses and base.answer == WRONG:

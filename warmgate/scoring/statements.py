@@ -183,7 +183,7 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
     if local["right"] and local["wrong"] and abs(local["right"] - local["wrong"]) < 5 and len(said) == 2:
         # The same words in another order ("Air is denser than water vapor" / "Water vapor is
         # denser than air"): the order the sentence follows decides.
-        order = {side: fuzz.ratio(" ".join(content(a)), " ".join(content(b)))
+        order = {side: fuzz.partial_ratio(" ".join(content(a)), " ".join(content(b)))
                  for side, (a, b) in said.items()}
         if abs(order["right"] - order["wrong"]) >= 10:
             local["right" if order["right"] > order["wrong"] else "wrong"] += 5
