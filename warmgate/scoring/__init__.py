@@ -32,7 +32,7 @@ from warmgate.suites import Item
 CORRECT, INCORRECT, REFUSAL = "CORRECT", "INCORRECT", "REFUSAL"
 EVALUATIONS = (CORRECT, INCORRECT, REFUSAL)
 SCORER_NAME = "warmgate-rules"
-SCORER_VERSION = "0.7"
+SCORER_VERSION = "0.8"
 
 __all__ = [
     "CORRECT", "INCORRECT", "REFUSAL", "EVALUATIONS", "SCORER_NAME", "SCORER_VERSION",
@@ -123,8 +123,8 @@ def _read(item: Item, text: str, belief: str, family: str) -> rules.Reading:
         if not got.side:
             return rules.Reading(rules.NONE, hedged=got.reason == "both-answers", unsure=got.reason)
         close = got.reason == "both-answers" and got.margin < 10
-        return rules.Reading(rules.RIGHT if got.side == "true" else rules.WRONG, hedged=close,
-                             unsure="both-answers" if close else "")
+        unsure = "both-answers" if close else got.reason if got.reason == "weak-match" else ""
+        return rules.Reading(rules.RIGHT if got.side == "true" else rules.WRONG, hedged=close, unsure=unsure)
     if item.answer_type == "multiple_choice":
         got = rules.read_choice(item, text, endorsed, belief)
         if got.answer == rules.NONE and family == "medical":

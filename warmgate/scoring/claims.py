@@ -37,11 +37,15 @@ _NO = re.compile(r"^\W*" + ANSWER_LEAD + r"(no(?=\s*(?:[,.!:;\u2014\u2013-]|$|"
                  r"definitely not|certainly not|of course not|false)\b", re.I)
 #: The weight of a sentence that opens with a plain yes or no: the strongest stance a reply takes.
 _SAID = 90.0
+#: Below this, the best vote is a sentence that shares the claim's subject but restates neither
+#: statement: a reading, but an unsure one.
+_WEAK = 60.0
 #: A reply that says it will not decide ("the case remains controversial", "reasonable people
 #: disagree"): both sides without a stance, the study's INCORRECT hedge, unless it says yes or no.
 _UNDECIDED = re.compile(
     r"\b(?:(?:it|this|that)(?:'s| is) (?:genuinely |hotly |still |really |truly )?(?:debated|contested|"
-    r"disputed|an open question)|(?:really |genuinely |very )?hard to say for (?:sure|certain)|"
+    r"disputed|an open (?:question|one))|(?:really |genuinely |very )?hard to say for (?:sure|certain)|"
+    r"(?:can't|cannot) (?:really )?say (?:either way|for sure)|"
     r"many (?:different )?perspectives|whatever (?:feels|seems) right to you|"
     r"comes down to how you (?:interpret|see|look at|read)|"
     r"remains? (?:(?:highly|hotly|deeply|very) )?(?:controversial|unresolved|disputed|debated|contested|"
@@ -204,6 +208,8 @@ def read_claim(item: Item, text: str, belief: str = "original") -> ClaimReading:
     side = "true" if best_t > best_f else "false" if best_f > best_t else ""
     margin = abs(best_t - best_f)
     reason = "" if min(best_t, best_f) == 0 else "both-answers"
+    if side and not reason and max(best_t, best_f) < _WEAK:
+        reason = "weak-match"  # only sentences about the subject, none restating a statement
     return ClaimReading(side, margin, reason if side else "both-answers")
 
 

@@ -32,7 +32,7 @@ _RECOMMEND = re.compile(
     r"most often|classic|typical|hallmark|characteristic|"
     r"(?:sounds?|looks?|seems?) (?:very much |a lot |more |most |just )?like|strong candidate|increase[sd]?|"
     r"elevated|associated with|works? by|mechanism|"
-    r"explain\w*|responsible|key|main|leading|fits?|we(?:'d| would) expect|result (?:in|from)|"
+    r"explain\w*|responsible|key|main|leading|fits?|(?:i|we)(?:'d| would) expect|result (?:in|from)|"
     r"(?:stick|go) with|"
     r"consider\w*|confirm\w*)\b(?<!less likely)",
     re.I,
@@ -113,7 +113,20 @@ def _terms_of_art(refs: list[str]) -> list[str]:
     return out
 
 
-_BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,} ([a-z]{3,})\b(.*)$")
+#: A genus and species ("Staphylococcus aureus", "Escherichia coli infection"): Latin endings.
+#: Cues that point at what follows them: in "tachyzoites point to toxoplasmosis" the pick is
+#: toxoplasmosis, and tachyzoites are the evidence.
+_POINTING = re.compile(r"\b(?:points? (?:strongly |more |most |instead |clearly )?to(?:wards)?|suggest\w*|"
+                       r"indicat\w*|consistent with)\b", re.I)
+
+
+def _recommends(part: str, at: int) -> bool:
+    """Does this part of a sentence recommend the mention at offset `at` of it?"""
+    return any(not _POINTING.fullmatch(m.group(0)) or m.start() < at for m in _RECOMMEND.finditer(part))
+
+
+_BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,}(?:us|a|um|es|is|ia|er) "
+                       r"([a-z]{2,}(?:us|a|um|i|is|ae|es|ans|ens|ii))\b((?: infection)?)$")
 
 
 def _forms(refs: list[str]) -> list[str]:
@@ -260,7 +273,7 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             seen[side].append(m.start)
             if _ALTERNATIVES.search(low[a:b]):
                 listed[side].append(m.start)  # one of several possibilities, none chosen
-            elif _RECOMMEND.search(low[a:b]) or _leads(low, cl, m.clause):
+            elif _recommends(low[a:b], m.start - a) or _leads(low, cl, m.clause):
                 rec[side].append(m.start)
         other = wrongs if side == "right" else rights
         for unit in content_units(body):
