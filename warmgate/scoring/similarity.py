@@ -39,9 +39,10 @@ _SYNONYMS = {
     "smaller": "less", "lower": "less", "spherical": "sphere", "round": "sphere", "globe": "sphere",
     "nowhere": "place", "anywhere": "place", "somewhere": "place", "everywhere": "place",
     "places": "place", "location": "place", "chillier": "colder", "cooler": "colder",
-    "warmer": "milder",
-    "happened": "occurred", "happen": "occurred", "happens": "occurred", "occur": "occurred",
-    "occurs": "occurred", "physician": "doctor", "medication": "drug", "medicine": "drug",
+    "warmer": "milder", "happened": "occurred", "happen": "occurred", "happens": "occurred",
+    "occur": "occurred", "occurs": "occurred", "keep": "continue", "keeps": "continue",
+    "death": "die", "dead": "die", "died": "die",
+    "physician": "doctor", "medication": "drug", "medicine": "drug",
 }
 _NEG = re.compile(r"\b(?:not|never|no|none|nobody|nothing|nowhere|neither|nor|without|cannot|lack(?:s|ing)?"
                   r"|isn'?t|aren'?t|wasn'?t|weren'?t|doesn'?t|don'?t|didn'?t|can'?t|won'?t|wouldn'?t|"
@@ -94,7 +95,8 @@ def coverage(sentence: str, reference: str, ignore: set[str] | frozenset[str] = 
 
 
 _COORDINATE = re.compile(
-    r",\s+(?:and|but|so|while|whereas|which|though|although|yet)\s+|[;:]\s+|\s+[-–—]+\s+", re.I)
+    r",\s+(?:and|but|so|while|whereas|which|though|although|yet)\s+|[;:]\s+|\s+[-–—]+\s+"
+    r"|,\s+(?=not\b)", re.I)  # "stores fat, not water": the denial is the second clause's
 
 
 def closest_clause(sentence: str, references: list[str]) -> str:
