@@ -39,6 +39,8 @@ _REPORTED = re.compile(
     r"|\b(?:reputation|known for|may seem|might seem|seems? like|it'?s tempting|(?:is|are) often "
     r"(?:believed|thought|said)|in (?:fairy tales|stories|astrology|folklore|legend|myths?|"
     r"these contexts))\b"
+    # how a thing looks, and a supposition: "91 really does look prime", "if AD meant after death"
+    r"|\blooks? like\b|\b(?:does|do) \W?look\b|\bif (?:\w+ ){1,3}?(?:meant|means|were|was|did|had)\b"
     r"|\b(?:popular culture|pop culture|hollywood|depict\w*|portray\w*|"
     r"(?:films?|movies?|cartoons?|tv shows?) (?:often |usually |always )?(?:show|shows|showed))\b",
     re.I,
