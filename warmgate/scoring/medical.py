@@ -7,8 +7,13 @@ can help in the short term...") and recommends one ("is indicative of hyperparat
 "the most effective therapy is CBT"). A mention counts as recommended when its sentence carries
 a recommending cue and the mention is not denied, demoted ("IL-4 might not be the most
 relevant") or conceded ("while X is also involved"). Weighing the wrong option is not choosing
-it; only recommending it is. Long answers ("Increase in false negative test results") also
-match a sentence that carries most of their own words in any word form.
+it; only recommending it is, and a pick said outright ("the most likely diagnosis is X")
+outweighs a competitor that only "can cause" it. Options under a heading that sets them aside
+("What about the other possibilities?") are weighed, not picked. Answers are matched in the forms
+replies use: initials ("CBT"), Greek letters ("IFN-γ"), other names ("broken heart syndrome"),
+an abbreviated genus ("S. aureus"); long answers ("Increase in false negative test results")
+also match a sentence that carries most of their own words in any word form, and, failing all
+else, a long answer's head word ("hypoventilation"), unsure.
 """
 
 from __future__ import annotations
