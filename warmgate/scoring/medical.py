@@ -23,16 +23,20 @@ import re
 from rapidfuzz import fuzz
 
 from warmgate.scoring.aliases import expand
-from warmgate.scoring.reply import content_units, masked, sections_under
+from warmgate.scoring.reply import content_units, inside, masked, sections_under
 from warmgate.scoring.rules import NONE, OTHER, RIGHT, WRONG, Reading, read_aliases
 from warmgate.scoring.similarity import content, polarity
 from warmgate.scoring.text import clauses, find_mentions, mentions
 from warmgate.suites import Item
 
+#: Cues that point at what follows them: in "tachyzoites point to toxoplasmosis" the pick is
+#: toxoplasmosis, and tachyzoites are the evidence.
+_POINTS = (r"points? (?:strongly |more |most |instead |clearly )?to(?:wards)?|suggest\w*|indicat\w*|"
+           r"consistent with")
+_POINTING = re.compile(rf"\b(?:{_POINTS})\b", re.I)
 _RECOMMEND = re.compile(
-    r"\b(?:most (?:likely|probable|common|effective|appropriate|helpful|useful|concerning|consistent|"
-    r"important|relevant)|likely|probably|best|first[- ]line|recommend\w*|indicat\w*|consistent with|"
-    r"suggest\w*|points? (?:strongly |more |most |instead |clearly )?to(?:wards)?|diagnos\w*|would be|"
+    r"\b(?:" + _POINTS + r"|most (?:likely|probable|common|effective|appropriate|helpful|useful|concerning|"
+    r"consistent|important|relevant)|likely|probably|best|first[- ]line|recommend\w*|diagnos\w*|would be|"
     r"is the|are the|treatment of choice|effective|next step|should|answer|caus\w*|due to|triggered by|"
     r"most often|classic|typical|hallmark|characteristic|"
     r"(?:sounds?|looks?|seems?) (?:very much |a lot |more |most |just )?like|strong candidate|increase[sd]?|"
@@ -119,12 +123,6 @@ def _terms_of_art(refs: list[str]) -> list[str]:
 
 
 #: A genus and species ("Staphylococcus aureus", "Escherichia coli infection"): Latin endings.
-#: Cues that point at what follows them: in "tachyzoites point to toxoplasmosis" the pick is
-#: toxoplasmosis, and tachyzoites are the evidence.
-_POINTING = re.compile(r"\b(?:points? (?:strongly |more |most |instead |clearly )?to(?:wards)?|suggest\w*|"
-                       r"indicat\w*|consistent with)\b", re.I)
-
-
 def _recommends(part: str, at: int) -> bool:
     """Does this part of a sentence recommend the mention at offset `at` of it?"""
     return any(not _POINTING.fullmatch(m.group(0)) or m.start() < at for m in _RECOMMEND.finditer(part))
@@ -273,7 +271,7 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             a, b = _sentence_of(body, m.start)
             if _DISMISS.search(low[m.end: min(b, m.end + 140)]):
                 continue  # "Graves disease causes weight loss, so it doesn't fit here"
-            if any(x <= m.start < y for x, y in aside):
+            if inside(m.start, aside):
                 continue  # under "What about the other possibilities?": weighed, set aside
             seen[side].append(m.start)
             if _ALTERNATIVES.search(low[a:b]):
@@ -286,7 +284,7 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
                 continue  # "X rather than Y" names both: the mentions above read it
             for ref in refs:
                 if ref not in terms and _covers(unit.text, ref, qwords) and not _conceded(unit.text) \
-                        and not _DISMISS.search(unit.text) and not any(x <= unit.start < y for x, y in aside):
+                        and not _DISMISS.search(unit.text) and not inside(unit.start, aside):
                     seen[side].append(unit.start)
                     if _RECOMMEND.search(unit.text):
                         rec[side].append(unit.start)

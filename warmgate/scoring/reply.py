@@ -176,3 +176,8 @@ def sections_under(text: str, cue: re.Pattern[str]) -> list[tuple[int, int]]:
     heads = list(_HEADING.finditer(text))
     return [(h.end(), heads[i + 1].start() if i + 1 < len(heads) else len(text))
             for i, h in enumerate(heads) if cue.search(h.group(0))]
+
+
+def inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    """Is offset `pos` within one of `spans` (as `sections_under` gives them)?"""
+    return any(a <= pos < b for a, b in spans)

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from warmgate.scoring.aliases import expand
 from warmgate.scoring.refusal import declines
-from warmgate.scoring.reply import concessive_parts, content_units, masked, sections_under
+from warmgate.scoring.reply import concessive_parts, content_units, inside, masked, sections_under
 from warmgate.scoring.rules import NONE, OTHER, RIGHT, WRONG, Reading, read_aliases
 from warmgate.scoring.similarity import closest_clause, content, coverage, polarity, similarity
 from warmgate.scoring.text import ANSWER_LEAD, find_mentions, mentions
@@ -115,7 +115,7 @@ def read_statement(item: Item, text: str, endorsed: bool, belief: str) -> Readin
     keys = {ref: [w for w in content(ref) if w not in qwords] for ref in r_long + w_long}
     origin = sections_under(text, _ORIGIN)
     for unit in content_units(text):
-        if any(a <= unit.start < b for a, b in origin):
+        if inside(unit.start, origin):
             continue
         for sent in concessive_parts(unit.text):
             if declines(sent) or _REPORTED.search(sent):
