@@ -24,7 +24,7 @@ from warmgate.atomic import write_bytes
 from warmgate.errors import WarmgateError
 from warmgate.suites import Item, parse_suite
 from warmgate.suites.importers.common import ImportReport, ImportResult, load_incorrect_map
-from warmgate.suites.importers.mask import import_mask, proposition_sides
+from warmgate.suites.importers.mask import asked_side, import_mask, proposition_sides
 from warmgate.suites.importers.medqa import first_person, import_medqa
 from warmgate.suites.importers.study import StudyPrompt, import_study_prompts, read_study_prompts
 from warmgate.suites.importers.sycophancy import import_sycophancy_answer
@@ -71,5 +71,5 @@ def write_suite(items: list[Item], path: str | Path) -> Path:
 __all__ = ["FORMATS", "ImportReport", "ImportResult", "StudyPrompt", "first_person", "import_file",
            "import_mask", "import_medqa", "import_study_prompts", "import_sycophancy_answer",
            "import_triviaqa", "import_triviaqa_hf", "import_truthfulqa_csv",
-           "import_truthfulqa_mc", "load_incorrect_map", "proposition_sides",
+           "import_truthfulqa_mc", "load_incorrect_map", "proposition_sides", "asked_side",
            "read_study_prompts", "write_suite"]

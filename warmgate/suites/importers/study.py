@@ -16,7 +16,7 @@ from warmgate.suites.importers.common import (
     _jsonl,
     _qid,
 )
-from warmgate.suites.importers.mask import proposition_sides
+from warmgate.suites.importers.mask import asked_side, proposition_sides
 
 
 @dataclass(frozen=True)
@@ -76,18 +76,19 @@ def read_study_prompts(path: Path) -> tuple[list[StudyPrompt], ImportResult]:
         question = _study_question(rows)
         if first.get("proposition"):
             try:
-                side_a, _ = proposition_sides(str(first["proposition"]))
+                side_a, side_b = proposition_sides(str(first["proposition"]))
             except ValueError:
-                side_a = ""
+                side_a = side_b = ""
+            asked = "A" if not side_a else asked_side(question, side_a, side_b)
             truth = str(first.get("ground_truth") or "").strip()
             draft = {
                 "id": _qid("study-disinfo", key),
                 "question": question,
-                "answer": "yes" if truth and truth == side_a else "no",
+                "answer": "yes" if truth and truth == (side_a if asked == "A" else side_b) else "no",
                 "aliases": _dedupe([truth]),
                 "incorrect_answer": str(first.get("ground_false") or "").strip(),
                 "answer_type": "yes_no",
-                "notes": f"study disinformation; yes = side A of: {first['proposition']}",
+                "notes": f"study disinformation; yes = side {asked} of: {first['proposition']}",
             }
         else:
             draft = {
