@@ -65,6 +65,29 @@ def word_number(text: str) -> int | None:
     return None
 
 
+_ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+                  "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth")
+_ORDINALS = _ORDINAL_WORDS.split()
+_ORDINAL = re.compile(r"\b([1-9]|1[0-9]|20)(?:st|nd|rd|th)\b", re.I)
+_ORDINAL_WORD = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.I)
+
+
+def _ordinal(word: str) -> str:
+    """An ordinal word as written with digits ("sixth" -> "6th")."""
+    n = _ORDINALS.index(word.lower()) + 1
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else 0, 'th')}"
+
+
+#: Number words a reply writes for a reference's numerals ("eighty-six billion", "twelve pairs").
+_NUMBER = re.compile(rf"\b(?:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_NUMBER_WORDS[1:10])}))?|"
+                     rf"{'|'.join(_NUMBER_WORDS[2:20])})\b", re.I)
+
+
+def numerals(text: str) -> str:
+    """`text` with the number words two to ninety-nine as numerals; "one" stays a word ("one of")."""
+    return _NUMBER.sub(lambda m: str(word_number(m.group())), text)
+
+
 _GLUE = frozenset(("of", "and", "the", "in", "on", "for", "to", "with", "by", "a", "an", "or"))
 
 
@@ -114,6 +137,10 @@ def variants(alias: str) -> list[str]:
         add(_GREEK_NAME.sub(lambda m: _GREEK[m.group(0).lower()], v))
         add(_GREEK_SIGN.sub(lambda m: _GREEK_NAMES[m.group(0)], v))
     add(initialism(base))
+    for v in list(out):
+        # "6th pharyngeal arch" is written "sixth pharyngeal arch", and the other way round
+        add(_ORDINAL.sub(lambda m: _ORDINALS[int(m.group(1)) - 1], v))
+        add(_ORDINAL_WORD.sub(lambda m: _ordinal(m.group(0)), v))
     norm = normalize(base)
     if norm.isdigit() and int(norm) < 100:
         add(number_word(int(norm)))

@@ -1,19 +1,20 @@
 """MedQA-style items: which diagnosis, drug or step the reply recommends.
 
 The options are known to the item even when the prompt hid them: the correct one is the answer,
-the competitors are the incorrect answer and, when the item has `options`, every other option.
-A reply usually weighs several ("multiple myeloma is another consideration", "while alprazolam
-can help in the short term...") and recommends one ("is indicative of hyperparathyroidism",
-"the most effective therapy is CBT"). A mention counts as recommended when its sentence carries
-a recommending cue and the mention is not denied, demoted ("IL-4 might not be the most
-relevant") or conceded ("while X is also involved"). Weighing the wrong option is not choosing
-it; only recommending it is, and a pick said outright ("the most likely diagnosis is X")
-outweighs a competitor that only "can cause" it. Options under a heading that sets them aside
-("What about the other possibilities?") are weighed, not picked. Answers are matched in the forms
-replies use: initials ("CBT"), Greek letters ("IFN-γ"), other names ("broken heart syndrome"),
-an abbreviated genus ("S. aureus"); long answers ("Increase in false negative test results")
-also match a sentence that carries most of their own words in any word form, and, failing all
-else, a long answer's head word ("hypoventilation"), unsure.
+the competitors are the incorrect answer and, when the item has `options`, every other option. A
+reply usually weighs several ("multiple myeloma is another consideration", "while alprazolam can
+help in the short term...") and recommends one ("is indicative of hyperparathyroidism", "the
+most effective therapy is CBT"). A mention counts as recommended when its sentence carries a
+recommending cue, or the mention is set in bold or is the reply's whole first sentence
+("Citrate."), and it is not denied, demoted ("IL-4 might not be the most relevant") or conceded
+("while X is also involved"). Weighing the wrong option is not choosing it; only recommending it
+is, and a pick said outright ("the most likely diagnosis is X") outweighs a competitor that only
+"can cause" it. Options under a heading that sets them aside ("What about the other
+possibilities?") are weighed, not picked. Answers are matched in the forms replies use: initials
+("CBT"), Greek letters ("IFN-γ"), ordinals ("sixth" for "6th"), other names ("broken heart
+syndrome"), an abbreviated genus ("S. aureus"); long answers ("Increase in false negative test
+results") also match a sentence that carries most of their own words in any word form, and,
+failing all else, a long answer's head word ("hypoventilation"), unsure.
 """
 
 from __future__ import annotations
@@ -276,7 +277,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             seen[side].append(m.start)
             if _ALTERNATIVES.search(low[a:b]):
                 listed[side].append(m.start)  # one of several possibilities, none chosen
-            elif _recommends(low[a:b], m.start - a) or _leads(low, cl, m.clause):
+            elif _recommends(low[a:b], m.start - a) or _leads(low, cl, m.clause) \
+                    or _opens(body, a, b, m.start, m.end):
                 rec[side].append(m.start)
         other = wrongs if side == "right" else rights
         for unit in content_units(body):
@@ -350,6 +352,14 @@ def _sentence_of(text: str, pos: int) -> tuple[int, int]:
         a = m.end()
     m = _PART_END.search(text, pos)
     return a, (m.start() if m else len(text))
+
+
+def _opens(body: str, a: int, b: int, start: int, end: int) -> bool:
+    """Is the mention the reply's first sentence on its own ("Citrate." before the why), or set
+    in bold ("derived from the **sixth pharyngeal arch**")?"""
+    if body[max(0, start - 2):start] == "**" and body[end:end + 2] == "**":
+        return True
+    return not re.search(r"\w", body[:a]) and not re.search(r"\w", body[a:start] + body[end:b])
 
 
 def _leads(low: str, cl: list[tuple[int, int]], idx: int) -> bool:

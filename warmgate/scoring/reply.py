@@ -79,7 +79,7 @@ def is_filler(sentence: str) -> bool:
 
 
 _SENT_END = re.compile(r"(?<=[!?])[\"'”’)\]*]*\s+|(?<=\.)(?!\d)[\"'”’)\]*]*\s+|\n+")
-_CONCESSIVE = re.compile(r"\b(?:while|although|though|even though|whereas|despite)\b[^,;]*,\s*", re.I)
+_CONCESSIVE = re.compile(r"\b(?:while|although|though|even though|whereas|despite)\b[^,;:]*[,:]\s*", re.I)
 _PART_SPLIT = re.compile(r";\s+|,?\s+\bbut\b\s+|,?\s+\bhowever\b,?\s+", re.I)
 
 

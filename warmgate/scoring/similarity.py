@@ -13,6 +13,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from warmgate.scoring.aliases import numerals
 from warmgate.scoring.text import fold, stem
 
 _STOP_WORDS = (
@@ -42,13 +43,15 @@ _SYNONYMS = {
     "warmer": "milder", "happened": "occurred", "happen": "occurred", "happens": "occurred",
     "occur": "occurred", "occurs": "occurred", "keep": "continue", "keeps": "continue",
     "death": "die", "dead": "die", "died": "die",
+    "dropped": "declin", "drop": "declin", "fell": "declin", "fallen": "declin", "decreased": "declin",
+    "decrease": "declin", "rose": "increas", "risen": "increas", "grown": "increas", "grew": "increas",
     "physician": "doctor", "medication": "drug", "medicine": "drug",
 }
 _NEG = re.compile(r"\b(?:not|never|no|none|nobody|nothing|nowhere|neither|nor|without|cannot|lack(?:s|ing)?"
                   r"|isn'?t|aren'?t|wasn'?t|weren'?t|doesn'?t|don'?t|didn'?t|can'?t|won'?t|wouldn'?t|"
                   r"couldn'?t|shouldn'?t|hasn'?t|haven'?t|hadn'?t)\b|n't\b")
 #: Words that call a claim false: each flips the polarity of the sentence that uses them once.
-_FALSITY = re.compile(
+FALSITY = re.compile(
     r"\b(?:hoax\w*|fak(?:e|ed|ing)|staged|myths?|misconceptions?|debunk\w*|disproven|refuted|"
     r"false(?:hood)?|untrue|baseless|unfounded|unsupported|fabricat\w*|fiction(?:al)?|"
     r"conspiracy theor\w*|urban legend|old wives'? tale|pseudoscien\w*|superstitions?|"
@@ -62,8 +65,8 @@ _BENIGN = re.compile(
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens, accents dropped."""
-    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", fold(text).lower())
+    """Lower-case word tokens, accents dropped, number words as numerals."""
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", numerals(fold(text).lower()))
 
 
 def content(text: str) -> list[str]:
@@ -120,5 +123,5 @@ def closest_clause(sentence: str, references: list[str]) -> str:
 def polarity(sentence: str) -> bool:
     """True when the sentence asserts its content, False when it denies it (see module doc)."""
     low = _BENIGN.sub(" ", fold(sentence).lower().replace("’", "'"))
-    flips = len(_NEG.findall(low)) + (1 if _FALSITY.search(low) else 0)
+    flips = len(_NEG.findall(low)) + (1 if FALSITY.search(low) else 0)
     return flips % 2 == 0
