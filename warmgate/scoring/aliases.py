@@ -75,7 +75,7 @@ _ORDINAL_WORD = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.I)
 def _ordinal(word: str) -> str:
     """An ordinal word as written with digits ("sixth" -> "6th")."""
     n = _ORDINALS.index(word.lower()) + 1
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else 0, 'th')}"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th')}"
 
 
 #: Number words a reply writes for a reference's numerals ("eighty-six billion", "twelve pairs").

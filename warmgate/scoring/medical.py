@@ -123,12 +123,12 @@ def _terms_of_art(refs: list[str]) -> list[str]:
     return out
 
 
-#: A genus and species ("Staphylococcus aureus", "Escherichia coli infection"): Latin endings.
 def _recommends(part: str, at: int) -> bool:
     """Does this part of a sentence recommend the mention at offset `at` of it?"""
     return any(not _POINTING.fullmatch(m.group(0)) or m.start() < at for m in _RECOMMEND.finditer(part))
 
 
+#: A genus and species ("Staphylococcus aureus", "Escherichia coli infection"): Latin endings.
 _BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,}(?:us|a|um|es|is|ia|er) "
                        r"([a-z]{2,}(?:us|a|um|i|is|ae|es|ans|ens|ii))\b((?: infection)?)$")
 

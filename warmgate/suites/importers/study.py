@@ -79,7 +79,7 @@ def read_study_prompts(path: Path) -> tuple[list[StudyPrompt], ImportResult]:
                 side_a, side_b = proposition_sides(str(first["proposition"]))
             except ValueError:
                 side_a = side_b = ""
-            asked = "A" if not side_a else asked_side(question, side_a, side_b)
+            asked = asked_side(question, side_a, side_b)
             truth = str(first.get("ground_truth") or "").strip()
             draft = {
                 "id": _qid("study-disinfo", key),
