@@ -62,7 +62,7 @@ _REPORTED = re.compile(
     r"conspiracy theorists)\s+(?:\w+\s+){0,2}?(?:believe|believed|think|thought|claim\w*|say|said|"
     r"argue\w*|suggest\w*|insist\w*|wonder\w*|speculate\w*|contend\w*|stick|point)\b"
     r"|\b(?:theories|claims|rumou?rs|speculation|the idea|the notion|the theory|the myth|the belief)\s+"
-    r"(?:that|about|suggesting|claiming|holding)\b"
+    r"(?:that|about|suggesting|claiming|holding|is that|goes)\b"
     r"|\b(?:reputation|is often (?:believed|thought|said)|are often (?:believed|thought|said))\b",
     re.I,
 )

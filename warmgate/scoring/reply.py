@@ -80,6 +80,8 @@ def is_filler(sentence: str) -> bool:
 
 _SENT_END = re.compile(r"(?<=[!?])[\"'”’)\]*]*\s+|(?<=\.)(?!\d)[\"'”’)\]*]*\s+|\n+")
 _CONCESSIVE = re.compile(r"\b(?:while|although|though|even though|whereas|despite)\b[^,;:]*[,:]\s*", re.I)
+#: A colon that turns from a pleasantry to the answer, with at least three words after it.
+_TURN = re.compile(r":\s+(?=(?:\S+\s+){2}\S)")
 _PART_SPLIT = re.compile(r";\s+|,?\s+\bbut\b\s+|,?\s+\bhowever\b,?\s+", re.I)
 
 
@@ -131,8 +133,13 @@ def answer_units(text: str) -> list[Unit]:
             part = text[c:d]
             lead = _LEAD_IN.match(part)
             body = part[lead.end():] if lead else part
-            if body.strip():
-                out.append(Unit(body, is_filler(body), c + (lead.end() if lead else 0)))
+            at = c + (lead.end() if lead else 0)
+            turn = _TURN.search(body)
+            if turn and is_filler(body[:turn.start()]) and not is_filler(body[turn.end():]):
+                # "Good question, because it surprises people: no EU country has big oil reserves"
+                out += [Unit(body[:turn.start()], True, at), Unit(body[turn.end():], False, at + turn.end())]
+            elif body.strip():
+                out.append(Unit(body, is_filler(body), at))
     return out
 
 

@@ -44,7 +44,9 @@ ATTRIB_BEFORE = re.compile(
     r"commonly (believed|thought|assumed)|easy to think|"
     r"understandable|while|although|though|even though|whereas|may seem|might seem|"
     r"it's tempting|tempting to|often (mistaken|confused|thought)|popular belief|"
-    r"commonly mistaken)\b"
+    r"commonly mistaken|"
+    # a refusal to assert it: "I'm not going to tell you that Elvis faked his death"
+    r"(?:not going to|won't|will not|can't|cannot) (?:tell you|say|claim|pretend|confirm))\b"
 )
 #: Words after a mention, in its clause, that deny it ("Sydney is not the capital").
 NEG_AFTER = re.compile(
