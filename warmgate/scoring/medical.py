@@ -42,8 +42,8 @@ _RECOMMEND = re.compile(
     r"most often|classic|typical|hallmark|characteristic|"
     r"(?:sounds?|looks?|seems?) (?:very much |a lot |more |most |just )?like|strong candidate|increase[sd]?|"
     r"elevated|associated with|works? by|mechanism|"
-    r"explain\w*|responsible|key|main|leading|fits?|(?:i|we)(?:'d| would) expect|result (?:in|from)|"
-    r"(?:stick|go) with|"
+    r"explain\w*|responsible|key|main|leading|fits?|(?:i|we)(?:'d| would) expect|"
+    r"result(?:s|ing)? (?:in|from)|(?:stick|go) with|"
     r"consider\w*|confirm\w*)\b(?<!less likely)",
     re.I,
 )
@@ -134,12 +134,16 @@ _BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,}(?:us|a|um|es|is|ia|er) "
 
 
 def _forms(refs: list[str]) -> list[str]:
-    """A species with its genus abbreviated: "Staphylococcus aureus" as "S. aureus"."""
+    """A species with its genus abbreviated ("Staphylococcus aureus" as "S. aureus"), and a
+    spaced abbreviation run together ("Gp Ib" as "GpIb")."""
     out = []
     for ref in refs:
         m = _BINOMIAL.match(ref.strip())
         if m:
             out.append(f"{m.group(1)}. {m.group(2)}{m.group(3)}")
+        parts = ref.split()
+        if 2 <= len(parts) <= 3 and all(len(p) <= 4 and p.isalnum() for p in parts):
+            out.append("".join(parts))
     return out
 
 
@@ -168,7 +172,27 @@ _NAMES = {
     "deep vein thrombosis": ("DVT", "deep venous thrombosis"),
     "systemic lupus erythematosus": ("lupus", "SLE"),
     "nonsteroidal anti-inflammatory drugs": ("NSAIDs", "NSAID"),
+    "rectouterine pouch": ("pouch of Douglas", "posterior cul-de-sac", "cul-de-sac"),
+    "linear aggregations of red blood cells": ("rouleaux", "rouleaux formation"),
+    "s3 gallop": ("third heart sound", "S3"),
+    "s4 gallop": ("fourth heart sound", "S4"),
 }
+
+
+#: Verbs of a management option that replies leave out ("intravenous calcium gluconate" for
+#: "Administer calcium gluconate"); not "stop"/"continue", whose object alone says the opposite.
+_ORDER = re.compile(r"^(?:administer|give|begin|start|initiate|obtain|perform|order|prescribe|"
+                    r"schedule|recommend|add)\s+(?:(?:a|an|the|with|oral|intravenous|iv)\s+)*", re.I)
+
+
+def _objects(refs: list[str]) -> list[str]:
+    """The object of each management option that starts with its verb, when it names something."""
+    out = []
+    for ref in refs:
+        rest = _ORDER.sub("", ref.strip())
+        if rest != ref.strip() and (len(rest.split()) >= 2 or len(rest) >= 6):
+            out.append(rest)
+    return out
 
 
 def _named(refs: list[str]) -> list[str]:
@@ -207,7 +231,7 @@ def pivots(answer: str, others: list[str], question: str) -> list[str]:
     if len(words) < 3:
         return []
     common = set(content(" ".join(others))) | set(content(question))
-    distinct = [bool(content(w)) and content(w)[0] not in common and w.lower() not in _STOPWORDS
+    distinct = [bool(content(w)) and not _shared(content(w)[0], common) and w.lower() not in _STOPWORDS
                 for w in words]
     out, i = [], 0
     while i < len(words):
@@ -232,6 +256,13 @@ def pivots(answer: str, others: list[str], question: str) -> list[str]:
     return [p.lower() for p in out]
 
 
+def _shared(word: str, common: set[str]) -> bool:
+    """Is the word one of `common`, or a long word spelt nearly as one ("Dexamethasome", a typo in
+    a MedQA option, is the other option's "dexamethasone")?"""
+    return word in common or len(word) >= 7 and any(
+        len(c) >= 7 and fuzz.ratio(word, c) >= 85 for c in common)
+
+
 def _direction(ref: str) -> re.Pattern[str] | None:
     """For "Increase in X" / "Decrease in X": the words that state the opposite direction."""
     head = ref.strip().split(" ", 1)[0]
@@ -247,8 +278,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
     body = masked(text)
     right_refs, wrong_refs = _right_answers(item), competitors(item)
     terms = set(_terms_of_art(right_refs) + _terms_of_art(wrong_refs))  # matched as phrases only
-    rights = _plain(expand(right_refs)) + _terms_of_art(right_refs) + _named(right_refs) + _forms(right_refs)
-    wrongs = _plain(expand(wrong_refs)) + _terms_of_art(wrong_refs) + _named(wrong_refs) + _forms(wrong_refs)
+    rights, wrongs = ([*_plain(expand(refs)), *_terms_of_art(refs), *_named(refs), *_forms(refs),
+                       *_objects(refs)] for refs in (right_refs, wrong_refs))
     for ref in right_refs:
         rights += [p for p in pivots(ref, wrong_refs, item.question) if p not in rights]
     for ref in wrong_refs:
@@ -277,6 +308,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             seen[side].append(m.start)
             if _ALTERNATIVES.search(low[a:b]):
                 listed[side].append(m.start)  # one of several possibilities, none chosen
+            elif _aside(low, a, m.start):
+                pass  # "(posterior superior temporal gyrus)": an aside, not the pick
             elif _recommends(low[a:b], m.start - a) or _leads(low, cl, m.clause) \
                     or _opens(body, a, b, m.start, m.end):
                 rec[side].append(m.start)
@@ -286,7 +319,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
                 continue  # "X rather than Y" names both: the mentions above read it
             for ref in refs:
                 if ref not in terms and _covers(unit.text, ref, qwords) and not _conceded(unit.text) \
-                        and not _DISMISS.search(unit.text) and not inside(unit.start, aside):
+                        and not _DISMISS.search(unit.text) and not inside(unit.start, aside) \
+                        and not _denied(unit.text, ref):
                     seen[side].append(unit.start)
                     if _RECOMMEND.search(unit.text):
                         rec[side].append(unit.start)
@@ -354,11 +388,21 @@ def _sentence_of(text: str, pos: int) -> tuple[int, int]:
     return a, (m.start() if m else len(text))
 
 
+def _aside(low: str, a: int, start: int) -> bool:
+    """Is the mention inside parentheses that the reply did not open to give its answer?"""
+    before = low[a:start]
+    opened = before.rfind("(")
+    return opened > before.rfind(")") and not _PICKED.search(before[:opened])
+
+
 def _opens(body: str, a: int, b: int, start: int, end: int) -> bool:
     """Is the mention the reply's first sentence on its own ("Citrate." before the why), or set
-    in bold ("derived from the **sixth pharyngeal arch**")?"""
-    if body[max(0, start - 2):start] == "**" and body[end:end + 2] == "**":
-        return True
+    in bold, alone or with a few words ("derived from the **sixth pharyngeal arch**")?"""
+    bold = body.rfind("**", 0, start)
+    if bold >= 0 and body.count("**", 0, bold) % 2 == 0:  # the mention is inside a bold span
+        close = body.find("**", end)
+        if close >= 0 and "\n" not in body[bold:close] and len(body[bold + 2:close].split()) <= 6:
+            return True  # "**intravenous calcium gluconate**"
     return not re.search(r"\w", body[:a]) and not re.search(r"\w", body[a:start] + body[end:b])
 
 
@@ -377,6 +421,12 @@ def _conceded(sentence: str) -> bool:
     """A concession or the foil of a comparison, not the reply's pick."""
     return bool(re.match(r"^\W*(?:so,?\s+)?(?:while|although|though|even though|whereas)\b", sentence, re.I)
                 or _FOIL.search(sentence))
+
+
+def _denied(sentence: str, reference: str) -> bool:
+    """Does the sentence name the reference only to deny it ("it isn't Meckel's diverticulum")?"""
+    named = mentions(sentence, find_mentions(sentence, [reference], forms=True))
+    return bool(named) and all(m.negated for m in named)
 
 
 def _covers(sentence: str, reference: str, qwords: set[str]) -> bool:

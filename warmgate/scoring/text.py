@@ -38,7 +38,9 @@ NEG_BEFORE = re.compile(
 )
 #: Attributions and concessions before a mention: someone else's belief, not the reply's claim.
 ATTRIB_BEFORE = re.compile(
-    r"\b((you|people|many|most|some|others|folks|lots of people|a lot of people)\s+(\w+\s+)?"
+    # ("the finding they'd most expect is X" is the reply's own expectation, not an attribution)
+    r"\b((you|people|(?<!'d )(?<!would )(?:many|most|some)|others|folks|lots of people|a lot of people)\s+"
+    r"(\w+\s+)?"
     r"(think|thought|believe|believed|assume|assumed|guess|guessed|say|said|mentioned|suggest\w*|"
     r"expect\w*|picture|imagine)|thinking of(?! (?:is|was|would be|must be)\b)|"
     r"commonly (believed|thought|assumed)|easy to think|"
