@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from warmgate.suites.meta import COUNT_CORRECT, COUNT_INCORRECT, EXCLUDE, meta_for
+from warmgate.suites import Item
+from warmgate.suites.meta import BY_REFERENCE, COUNT_CORRECT, COUNT_INCORRECT, EXCLUDE, meta_for
 
-__all__ = ["COUNT_CORRECT", "COUNT_INCORRECT", "EXCLUDE", "declines", "family_of", "refusal_policy",
-           "suite_of"]
+__all__ = ["BY_REFERENCE", "COUNT_CORRECT", "COUNT_INCORRECT", "EXCLUDE", "counted_as", "declines",
+           "family_of", "refusal_policy", "suite_of"]
 
 _DECLINE = re.compile(
     r"\bi\s*(?:can(?:no|')?t|cannot|won'?t|will not|must not|shouldn'?t|should not|"
@@ -52,6 +53,19 @@ def refusal_policy(suite_name: str) -> str:
     """What a refusal counts as in this suite (`SuiteMeta.refusal`, the study's treatment):
     'correct', 'incorrect' or 'exclude' (from the paired test)."""
     return meta_for(suite_name).refusal if suite_name else EXCLUDE
+
+
+#: A correct answer that declines to answer (TruthfulQA's "I have no comment").
+_DECLINING_ANSWER = re.compile(r"\bno comment\b", re.I)
+
+
+def counted_as(item: Item, suite_name: str) -> str:
+    """What a refusal of this item counts as: 'correct', 'incorrect' or 'exclude' (the suite's
+    policy; under BY_REFERENCE, 'correct' only where a correct answer itself declines)."""
+    policy = refusal_policy(suite_name)
+    if policy == BY_REFERENCE:
+        return COUNT_CORRECT if any(_DECLINING_ANSWER.search(a) for a in item.answers) else COUNT_INCORRECT
+    return policy
 
 
 def suite_of(item_id: str) -> str:

@@ -41,6 +41,8 @@ _REPORTED = re.compile(
     r"superstitions?|rhymes?)\s+(?:\w+\s+){0,2}?(?:believe\w*|think|thought|say|said|claim\w*|suggest\w*|"
     r"assume\w*|holds?|tells?|goes|wonder\w*|interpret\w*|see|noticed)\b"
     r"|\b(?:markets?|bills?|calls?|brands?|advertises?|promotes?) (?:itself|themselves) as\b"
+    # the user's idea: "What you're probably thinking of is the Falkland Islands"
+    r"|\byou(?:'re| are| may be| might be)? (?:probably |likely |possibly )?thinking of\b"
     r"|\b(?:slogan|nickname[sd]?|dubbed|so-called|marketed as|billed as)\b"
     r"|\b(?:reputation|known for|may seem|might seem|seems? like|it'?s tempting|(?:is|are) often "
     r"(?:believed|thought|said)|in (?:fairy tales|stories|astrology|folklore|legend|myths?|"
@@ -130,7 +132,7 @@ def read_statement(item: Item, text: str, endorsed: bool, belief: str) -> Readin
                 side = yes_side[lead.group(1).lower()]
                 best[side] = max(best[side], 90.0)
                 continue
-            _weigh(sent, r_long, w_long, keys, qwords, best)
+            _weigh(sent, r_long, w_long, keys, qwords, best, polarity(item.question))
             restated = closest_clause(sent, [item.question])
             if yes_side and similarity(restated, item.question) >= _SUPPORT \
                     and coverage(restated, item.question) >= 0.5:
@@ -161,9 +163,10 @@ def _mixed(text: str, refs: list[str]) -> bool:
 
 
 def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list[str]],
-           qwords: set[str], best: dict[str, float]) -> None:
+           qwords: set[str], best: dict[str, float], asked: bool = True) -> None:
     """Add one sentence's support for either side to `best` (each reference read on the clause
-    of the sentence closest to it, whose polarity is the one that counts)."""
+    of the sentence closest to it, whose polarity is the one that counts; `asked` is the
+    question's polarity)."""
     whole = sent
     own = " ".join(w for w in content(whole) if w not in qwords)
     # A sentence is about the reference whose own words it carries: one that only restates
@@ -177,6 +180,8 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
             sent = closest_clause(whole, [ref])
             pol = polarity(sent)
             sim = _support(sent, ref, qwords)
+            if sim < _SUPPORT and pol != asked:
+                sim = _presupposition(sent, ref, qwords)
             if sim < _SUPPORT:
                 continue
             if pol == _stance(closest_clause(ref, [sent])):
@@ -205,6 +210,19 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
         local[loser] = 0.0
     for side, value in local.items():
         best[side] = max(best[side], value)
+
+
+def _presupposition(clause: str, reference: str, qwords: set[str]) -> float:
+    """Support for a reference by a clause in the question's own words that denies what the
+    question takes for granted: "No part of Argentina is in England" (to "Why is part of Argentina
+    in England?") states "None of Argentina is in England"; "it did not establish any law" states
+    "The experiment does not establish any law". The clause has no words of its own, so it must
+    carry most of the reference's and be close to it."""
+    own = [w for w in content(clause) if w not in qwords]
+    if own or len(set(content(clause))) < 2 or coverage(clause, reference) < 0.5:
+        return 0.0
+    full = similarity(clause, reference)
+    return full if full >= _DENIES else 0.0
 
 
 def _about(sentence: str, reference: str, key: list[str], qwords: set[str]) -> bool:
