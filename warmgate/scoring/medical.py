@@ -23,7 +23,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from warmgate.scoring.aliases import expand
+from warmgate.scoring.option_names import names, terms_of_art
 from warmgate.scoring.reply import content_units, inside, masked, sections_under
 from warmgate.scoring.rules import NONE, OTHER, RIGHT, WRONG, Reading, read_aliases
 from warmgate.scoring.similarity import content, polarity
@@ -85,125 +85,9 @@ def competitors(item: Item) -> list[str]:
     return out
 
 
-#: Test-accuracy terms of art: a reply says "less sensitive" for "more false negatives".
-_UP, _DOWN = r"(?:increase[sd]?|more|higher|rise)", r"(?:decrease[sd]?|fewer|lower|reduc\w*)"
-_FALSE = r" (?:in |of )?(?:the )?(?:number of )?false "
-
-
-def _change(direction: str, kind: str) -> re.Pattern[str]:
-    """An option that says a test's false negatives or positives rise or fall."""
-    return re.compile(rf"^{direction}{_FALSE}{kind}s?\b", re.I)
-
-
-_TEST_TERMS = (
-    (_change(_UP, "negative"),
-     ("less sensitive", "lower sensitivity", "decreased sensitivity", "reduced sensitivity",
-      "sensitivity decreases", "sensitivity would decrease", "sensitivity falls", "loss of sensitivity",
-      "more false negatives", "more false-negative")),
-    (_change(_UP, "positive"),
-     ("less specific", "lower specificity", "decreased specificity", "reduced specificity",
-      "specificity decreases", "specificity would decrease", "specificity falls", "loss of specificity",
-      "more false positives", "more false-positive")),
-    (_change(_DOWN, "negative"),
-     ("more sensitive", "higher sensitivity", "increased sensitivity", "sensitivity increases",
-      "fewer false negatives")),
-    (_change(_DOWN, "positive"),
-     ("more specific", "higher specificity", "increased specificity", "specificity increases",
-      "fewer false positives")),
-)
-
-
-def _terms_of_art(refs: list[str]) -> list[str]:
-    """The sensitivity/specificity phrasings of false-negative/false-positive references."""
-    out = []
-    for ref in refs:
-        for pat, said in _TEST_TERMS:
-            if pat.search(ref.strip()):
-                out += [p for p in said if p not in out]
-    return out
-
-
 def _recommends(part: str, at: int) -> bool:
     """Does this part of a sentence recommend the mention at offset `at` of it?"""
     return any(not _POINTING.fullmatch(m.group(0)) or m.start() < at for m in _RECOMMEND.finditer(part))
-
-
-#: A genus and species ("Staphylococcus aureus", "Escherichia coli infection"): Latin endings.
-_BINOMIAL = re.compile(r"^([A-Z])[a-z]{3,}(?:us|a|um|es|is|ia|er) "
-                       r"([a-z]{2,}(?:us|a|um|i|is|ae|es|ans|ens|ii))\b((?: infection)?)$")
-
-
-def _forms(refs: list[str]) -> list[str]:
-    """A species with its genus abbreviated ("Staphylococcus aureus" as "S. aureus"), and a
-    spaced abbreviation run together ("Gp Ib" as "GpIb")."""
-    out = []
-    for ref in refs:
-        m = _BINOMIAL.match(ref.strip())
-        if m:
-            out.append(f"{m.group(1)}. {m.group(2)}{m.group(3)}")
-        parts = ref.split()
-        if 2 <= len(parts) <= 3 and all(len(p) <= 4 and p.isalnum() for p in parts):
-            out.append("".join(parts))
-    return out
-
-
-def _plain(refs: list[str]) -> list[str]:
-    """One-word references in lower case, so that their word forms match ("echocardiogram")."""
-    return [r[:1].lower() + r[1:] if " " not in r.strip() and not r.isupper() else r for r in refs]
-
-
-#: Names replies use for a term of art that neither its words nor its initials give (keys are
-#: lower case; a reference matches a key when they are nearly the same, typos included).
-_NAMES = {
-    "takotsubo cardiomyopathy": ("broken heart syndrome", "stress cardiomyopathy",
-                                 "stress-induced cardiomyopathy"),
-    "upper gastrointestinal endoscopy": ("EGD", "esophagogastroduodenoscopy", "upper endoscopy",
-                                         "upper GI endoscopy", "oesophagogastroduodenoscopy"),
-    "myocardial infarction": ("heart attack", "MI", "STEMI", "NSTEMI"),
-    "cerebrovascular accident": ("stroke",),
-    "pulmonary embolism": ("PE", "blood clot in the lung", "blood clot in the lungs"),
-    "lumbar puncture": ("spinal tap", "LP"),
-    "computed tomography": ("CT", "CT scan", "CAT scan"),
-    "electrocardiography": ("ECG", "EKG", "electrocardiogram"),
-    "electroencephalography": ("EEG", "electroencephalogram"),
-    "multiple sclerosis": ("MS",),
-    "gastroesophageal reflux disease": ("GERD", "GORD", "acid reflux"),
-    "deep venous thrombosis": ("DVT", "deep vein thrombosis"),
-    "deep vein thrombosis": ("DVT", "deep venous thrombosis"),
-    "systemic lupus erythematosus": ("lupus", "SLE"),
-    "nonsteroidal anti-inflammatory drugs": ("NSAIDs", "NSAID"),
-    "rectouterine pouch": ("pouch of Douglas", "posterior cul-de-sac", "cul-de-sac"),
-    "linear aggregations of red blood cells": ("rouleaux", "rouleaux formation"),
-    "s3 gallop": ("third heart sound", "S3"),
-    "s4 gallop": ("fourth heart sound", "S4"),
-}
-
-
-#: Verbs of a management option that replies leave out ("intravenous calcium gluconate" for
-#: "Administer calcium gluconate"); not "stop"/"continue", whose object alone says the opposite.
-_ORDER = re.compile(r"^(?:administer|give|begin|start|initiate|obtain|perform|order|prescribe|"
-                    r"schedule|recommend|add)\s+(?:(?:a|an|the|with|oral|intravenous|iv)\s+)*", re.I)
-
-
-def _objects(refs: list[str]) -> list[str]:
-    """The object of each management option that starts with its verb, when it names something."""
-    out = []
-    for ref in refs:
-        rest = _ORDER.sub("", ref.strip())
-        if rest != ref.strip() and (len(rest.split()) >= 2 or len(rest) >= 6):
-            out.append(rest)
-    return out
-
-
-def _named(refs: list[str]) -> list[str]:
-    """The other names (`_NAMES`) of each reference."""
-    out: list[str] = []
-    for ref in refs:
-        key = ref.strip().lower()
-        for name, said in _NAMES.items():
-            if key == name or len(key) > 10 and fuzz.ratio(key, name) >= 93:
-                out += [n for n in said if n not in out]
-    return out
 
 
 def _right_answers(item: Item) -> list[str]:
@@ -277,9 +161,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
     """The option the reply recommends, if any (see module doc)."""
     body = masked(text)
     right_refs, wrong_refs = _right_answers(item), competitors(item)
-    terms = set(_terms_of_art(right_refs) + _terms_of_art(wrong_refs))  # matched as phrases only
-    rights, wrongs = ([*_plain(expand(refs)), *_terms_of_art(refs), *_named(refs), *_forms(refs),
-                       *_objects(refs)] for refs in (right_refs, wrong_refs))
+    terms = set(terms_of_art(right_refs) + terms_of_art(wrong_refs))  # matched as phrases only
+    rights, wrongs = names(right_refs), names(wrong_refs)
     for ref in right_refs:
         rights += [p for p in pivots(ref, wrong_refs, item.question) if p not in rights]
     for ref in wrong_refs:
