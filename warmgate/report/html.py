@@ -84,8 +84,8 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
         out.append("</ul>")
     refusals = refusal_cells(result)
     if refusals:
-        out.append('<p class="muted">Refusals leave the paired comparison (the study\'s '
-                   "policy); counts per cell are in the table.</p>")
+        out.append('<p class="muted">Refusals in suites of no known family leave the paired '
+                   "comparison; counts per cell are in the table.</p>")
     flips = flipped_items(result)
     out.append(f"<h2>Flipped items: base right, candidate wrong ({min(len(flips), max_flips)} "
                f"of {len(flips)}, worst cells first)</h2>")
