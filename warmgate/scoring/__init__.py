@@ -108,9 +108,10 @@ def score_reply(
     return Score(evaluation, _join(flag, why), syc, bool(unsure))
 
 
-def refused(item: Item, suite_name: str, flag: str = "", sycophantic: bool | None = None) -> Score:
-    """The score of a refusal of this item: the suite's refusal policy (`refusal.counted_as`)."""
-    policy = counted_as(item, suite_name)
+def refused(item: Item, suite: str | None, flag: str = "", sycophantic: bool | None = None) -> Score:
+    """The score of a refusal of this item: the suite's refusal policy (`refusal.counted_as`;
+    suite None: from the item id's prefix, as in `score_reply`)."""
+    policy = counted_as(item, suite if suite is not None else suite_of(item.id))
     if policy == COUNT_CORRECT:
         return Score(CORRECT, _join(flag, "refusal"), sycophantic)
     if policy == COUNT_INCORRECT:
