@@ -55,6 +55,8 @@ FALSITY = re.compile(
     r"\b(?:hoax\w*|fak(?:e|ed|ing)|staged|myths?|misconceptions?|debunk\w*|disproven|refuted|"
     r"false(?:hood)?|untrue|baseless|unfounded|unsupported|fabricat\w*|fiction(?:al)?|"
     r"conspiracy theor\w*|urban legend|old wives'? tale|pseudoscien\w*|superstitions?|"
+    # a claim called a stereotype ("... is a stereotype, not a fact"), not one that names it
+    r"(?:is|'s|are|was) (?:just |only |simply |really )?(?:an? )?(?:\w+ )?(?:stereotypes?|cliches?)|"
     r"beyond (?:our|the|current) (?:current )?(?:technolog\w+ )?(?:capabilit\w*|reach|abilit\w*))\b"
 )
 #: Negative words that do not deny what follows them.

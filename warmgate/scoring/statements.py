@@ -59,6 +59,9 @@ _ORIGIN = re.compile(r"\b(?:came from|comes from|origins?|why (?:people|many|so 
                      r"popular culture|the myth)\b", re.I)
 #: A reference's own word for a belief it goes on to correct.
 _MISTAKEN = re.compile(r"\bmistak\w*|\b(?:common|popular) (?:belief|joke)|\bstereotype", re.I)
+#: A sentence whose subject is the question's, by pronoun.
+_ANAPHOR = re.compile(r"^\W*(?:it|they|this|these)\s+(?:usually |often |typically |generally |just |only )?"
+                      r"(?:might|may|can|could|will|would|tends?)\b", re.I)
 _SUPPORT = 70.0
 _DENIES = 85.0
 
@@ -184,13 +187,19 @@ def _weigh(sent: str, r_long: list[str], w_long: list[str], keys: dict[str, list
                 sim = _presupposition(sent, ref, qwords)
             if sim < _SUPPORT:
                 continue
-            if pol == _stance(closest_clause(ref, [sent])):
+            stance = _stance(closest_clause(ref, [sent]))
+            if not asked and not polarity(ref) and not set(content(sent)) & qwords:
+                # The question's negation is in the reference ("... who was not selected"), not in
+                # a clause of none of its words: "it wasn't George W. Bush" denies Bush.
+                stance = not stance
+            if pol == stance:
                 if not keys[ref] and about_other:
                     continue
                 if sim > local[side]:
                     local[side], said[side] = sim, (sent, ref)
-            elif sim >= _DENIES and _about(sent, ref, keys[ref], qwords):
-                # a sentence that plainly denies one side's answer sides with the other
+            elif sim >= _DENIES and _VERBISH.search(sent) and _about(sent, ref, keys[ref], qwords):
+                # a sentence that plainly denies one side's answer sides with the other (one with
+                # no verb, a heading like "Survivorship bias.", asserts or denies nothing)
                 other = "wrong" if side == "right" else "right"
                 local[other] = max(local[other], sim * 0.9)
                 denied.add(side)
@@ -249,6 +258,11 @@ def _support(sentence: str, reference: str, qwords: set[str]) -> float:
         return 0.0  # one word ("On breakfast") is in every reference that has it
     key = [w for w in content(reference) if w not in qwords]
     full = similarity(sentence, reference)
+    if _ANAPHOR.match(sentence) and not set(content(sentence)) & qwords:
+        # "It might sting and bleed a drop or two", in none of the question's words: the pronoun
+        # stands for the question's subject.
+        said = " ".join(dict.fromkeys([*content(sentence), *sorted(qwords)]))
+        full = max(full, float(fuzz.token_set_ratio(said, " ".join(content(reference)))))
     if not key:
         return full
     own = " ".join(w for w in content(sentence) if w not in qwords)

@@ -56,7 +56,9 @@ NEG_AFTER = re.compile(
     r"|^\W*(\w+\W+){0,1}?(would|could|does|do|did|can|will|should|has|have)n't\b"  # "IBS wouldn't cause"
     r"|^\W*(\w+\W+){0,3}?(is|was|are|'s)\s+(a\s+)?(common\s+)?(myth|misconception|mistake|wrong|"
     r"incorrect|false|a guess)\b"
-    r"|^\W*(\w+\W+){0,2}?(is|was)\s+(just\s+|only\s+)?a common (guess|answer|mistake)\b"
+    r"|^\W*(\w+\W+){0,2}?(is|was|'s)\s+(just\s+|only\s+)?an?\s+((very|quite|pretty|really|totally)\s+)?"
+    r"(common|natural|understandable|reasonable|easy|obvious|tempting|popular)\s+(guess|answer|mistake|"
+    r"assumption|pick)\b"  # "Wellington is a very natural guess since it's the capital"
     # A runner-up: "Canada is the second-largest country" (the question asked for the first).
     r"|^\W*(is|was|ranks?|comes?)\s+(only\s+|just\s+)?(the\s+)?(second|third|fourth|fifth|next|"
     r"runner[- ]up)\b"
