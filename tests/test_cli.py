@@ -32,3 +32,18 @@ def test_help_describes_every_option():
     with pytest.raises(SystemExit) as e:
         main(["run", "--help"])
     assert e.value.code == 0
+
+
+def test_a_reader_that_goes_away_is_no_crash():
+    """`warmgate score ... | head`: the closed pipe ends the command quietly (exit 141, the shell's
+    code for SIGPIPE), not with a traceback and the crash code 70."""
+    import subprocess
+    import sys
+
+    code = "import sys; from warmgate.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "score", "--agreement", "builtin", "--show", "178"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "internal error" not in err

@@ -1,5 +1,6 @@
 """The `warmgate` command line. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error,
-3 INCONCLUSIVE under inconclusive = "fail", 70 warmgate itself crashed (never 1).
+3 INCONCLUSIVE under inconclusive = "fail", 70 warmgate itself crashed (never 1), 141 the
+reader of its output went away (`| head`).
 
 Each subcommand lives in its own module with a `register(subparsers)` function that sets
 `func` on its parser; add new ones to COMMANDS.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
@@ -16,6 +18,7 @@ from warmgate import __version__
 from warmgate.errors import WarmgateError
 
 EXIT_CRASH = 70  # warmgate.result.EXIT_CRASH (not imported here: the CLI starts fast)
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
 
 COMMANDS = ["run", "demo", "baseline", "cache", "suites", "merge", "score", "warmth"]
 
@@ -53,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("warmgate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`warmgate score ... | head`): not a crash. Point stdout at
+        # /dev/null so the interpreter's final flush cannot raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as e:  # a bug in warmgate: its own exit code, so CI never reads it as FAIL
         import traceback
 
