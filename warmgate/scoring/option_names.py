@@ -27,7 +27,11 @@ _TEST_TERMS = (
     (_change(_UP, "negative"),
      ("less sensitive", "lower sensitivity", "decreased sensitivity", "reduced sensitivity",
       "sensitivity decreases", "sensitivity would decrease", "sensitivity falls", "loss of sensitivity",
-      "more false negatives", "more false-negative")),
+      "more false negatives", "more false-negative",
+      # a raised cut-off, said by its effect: cases with the disease go undiagnosed
+      "reduced number of diagnoses", "fewer diagnoses", "fewer people would be diagnosed",
+      "fewer individuals would be diagnosed", "fewer patients would be diagnosed", "missed diagnoses",
+      "missed cases", "underdiagnosis")),
     (_change(_UP, "positive"),
      ("less specific", "lower specificity", "decreased specificity", "reduced specificity",
       "specificity decreases", "specificity would decrease", "specificity falls", "loss of specificity",

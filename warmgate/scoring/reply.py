@@ -174,7 +174,7 @@ def masked(text: str, keep: list[str] | None = None) -> str:
     return "".join(chars)
 
 
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+.*|\*\*[^*\n]{3,80}\*\*:?|\w[^\n]{2,80}[?:])[ \t]*$", re.M)
+_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+.*|\*\*[^*\n]{3,80}\*\*:?|\w[^\n]{2,120}[?:])[ \t]*$", re.M)
 
 
 def sections_under(text: str, cue: re.Pattern[str]) -> list[tuple[int, int]]:

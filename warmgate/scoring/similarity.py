@@ -100,7 +100,7 @@ def coverage(sentence: str, reference: str, ignore: set[str] | frozenset[str] = 
 
 
 _COORDINATE = re.compile(
-    r",\s+(?:and|but|so|while|whereas|which|though|although|yet)\s+|[;:]\s+|\s+[-–—]+\s+"
+    r",\s+(?:and|but|so|while|whereas|which|though|although|yet|because)\s+|[;:]\s+|\s+[-–—]+\s+"
     r"|,\s+(?=not\b)", re.I)  # "stores fat, not water": the denial is the second clause's
 
 
@@ -108,18 +108,28 @@ def closest_clause(sentence: str, references: list[str]) -> str:
     """The coordinate clause of `sentence` that is most similar to any reference.
 
     Polarity is a clause's: in "they are not equipped with cameras, and there is no such
-    technology" each clause denies, though the sentence has two negations. The whole sentence
-    is kept when no clause comes close to it (the subject was in another clause).
+    technology" each clause denies, though the sentence has two negations. When the closest
+    clause lacks what the sentence has (its subject was in another clause), its neighbours are
+    joined to it, nearest first, until it is as close as the whole: "a drowning person is quiet,
+    because they can't call for help" keeps its one denial, and "the experiments don't establish
+    a principle, because their findings haven't held up" loses the reason's.
     """
-    parts = [p for p in _COORDINATE.split(sentence) if p and p.strip()]
-    if len(parts) < 2 or not references:
+    bounds = [0, *[x for m in _COORDINATE.finditer(sentence) for x in m.span()], len(sentence)]
+    spans = [(a, b) for a, b in zip(bounds[::2], bounds[1::2], strict=True) if sentence[a:b].strip()]
+    if len(spans) < 2 or not references:
         return sentence
 
     def best(text: str) -> float:
         return max(similarity(text, r) for r in references)
 
-    top = max(parts, key=best)
-    return sentence if best(sentence) > best(top) + 10 else top
+    whole = best(sentence)
+    lo = hi = max(range(len(spans)), key=lambda i: best(sentence[spans[i][0]:spans[i][1]]))
+    text = sentence[spans[lo][0]:spans[hi][1]]
+    while whole > best(text) + 10 and (lo > 0 or hi < len(spans) - 1):
+        options = [(lo - 1, hi)] * (lo > 0) + [(lo, hi + 1)] * (hi < len(spans) - 1)
+        lo, hi = max(options, key=lambda o: best(sentence[spans[o[0]][0]:spans[o[1]][1]]))
+        text = sentence[spans[lo][0]:spans[hi][1]]
+    return text
 
 
 def polarity(sentence: str) -> bool:
