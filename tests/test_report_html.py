@@ -138,3 +138,21 @@ def test_progress_is_quiet_in_ci_unless_asked(monkeypatch, capsys):
         bars("candidate", 10)(10)
     err = capsys.readouterr().err
     assert "generating candidate" in err and "10/10" in err
+
+
+def test_refusals_the_study_counts_are_shown_per_cell(tmp_path, scripted):
+    """A medical suite's refusals count as errors and stay in the paired test: the report
+    shows them per cell, and not among the refusals left out."""
+    toy = make_suite(tmp_path, N, question="What is item {i} now?")
+    medical = tmp_path / "medqa.jsonl"
+    shutil.copy(toy, medical)
+    cfg = GateConfig(suites=(str(medical),), contexts=("unmodified",), beliefs=("original",),
+                     threshold=5.0, cache="off", baselines="off", liveness_probes=0,
+                     report=str(tmp_path / "report"))
+    got = run(cfg, backend=scripted(reply))
+    md = render_markdown(got, max_flips=3)
+    assert "Refusals counted by the study's grading" in md
+    assert "| medqa | unmodified | original | 0 / 0 | 0 / 1 |" in md
+    assert "left out of the paired test" not in md
+    page = render_html(got)
+    assert "Refusals counted by the study's grading" in page and "<td>0 / 1</td>" in page

@@ -1,4 +1,5 @@
-"""What a reader wants under the numbers: the items that flipped, refusals, warmth-gap lines."""
+"""What a reader wants under the numbers: the items that flipped, refusals (left out and counted),
+warmth-gap lines."""
 
 from __future__ import annotations
 
@@ -54,6 +55,37 @@ def gap_lines(result) -> list[str]:
 def refusal_cells(result) -> list:
     """Cells where either model refused at least once (refusals leave the paired test)."""
     return [c for c in result.cells if c.refusals_base or c.refusals_candidate]
+
+
+@dataclass(frozen=True)
+class CountedRefusals:
+    """One cell's refusals that the study's grading counts (medical and trivia as incorrect,
+    disinformation as correct, TruthfulQA by its references): they stay in the paired test, so
+    an error rate that rose on refusals shows here."""
+
+    suite: str
+    context: str
+    belief: str
+    base_correct: int
+    base_incorrect: int
+    candidate_correct: int
+    candidate_incorrect: int
+
+
+def counted_refusals(result) -> list[CountedRefusals]:
+    """Per cell, the refusals scored CORRECT or INCORRECT by the suite's refusal policy."""
+    t: pd.DataFrame = result.table
+    if t is None or t.empty or "flag" not in t:
+        return []
+    flags = t.flag.fillna("").astype(str).str.split(",")
+    t = t[flags.map(lambda f: "refusal" in f) & t.evaluation.isin([CORRECT, INCORRECT])]
+    out = []
+    for (suite, context, belief), g in t.groupby(["suite", "amendment_type", "prompt_template"], sort=True):
+        n = {(role, ev): int(((g.role == role) & (g.evaluation == ev)).sum())
+             for role in ("base", "candidate") for ev in (CORRECT, INCORRECT)}
+        out.append(CountedRefusals(str(suite), str(context), str(belief), n["base", CORRECT],
+                                   n["base", INCORRECT], n["candidate", CORRECT], n["candidate", INCORRECT]))
+    return out
 
 
 def describe_models(result) -> tuple[str, str]:

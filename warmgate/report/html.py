@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-from warmgate.report.flips import describe_models, flipped_items, gap_lines, refusal_cells
+from warmgate.report.flips import counted_refusals, describe_models, flipped_items, gap_lines, refusal_cells
 from warmgate.report.markdown import verdict_of
 from warmgate.report.plot import forest_plot_png
 
@@ -86,6 +86,19 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
     if refusals:
         out.append('<p class="muted">Refusals in suites of no known family leave the paired '
                    "comparison; counts per cell are in the table.</p>")
+    counted = counted_refusals(result)
+    if counted:
+        out.append("<h2>Refusals counted by the study's grading</h2><p class=\"muted\">They stay in "
+                   "the paired test: medical and trivia refusals count as errors, disinformation ones as "
+                   "correct, TruthfulQA ones by the item's references.</p><table><thead><tr>"
+                   + "".join(f"<th>{h}</th>" for h in ("suite", "context", "belief",
+                                                         "base correct / incorrect",
+                                                         "candidate correct / incorrect"))
+                   + "</tr></thead><tbody>")
+        out += [f"<tr><td>{_e(c.suite)}</td><td>{_e(c.context)}</td><td>{_e(c.belief)}</td>"
+                f"<td>{c.base_correct} / {c.base_incorrect}</td>"
+                f"<td>{c.candidate_correct} / {c.candidate_incorrect}</td></tr>" for c in counted]
+        out.append("</tbody></table>")
     flips = flipped_items(result)
     out.append(f"<h2>Flipped items: base right, candidate wrong ({min(len(flips), max_flips)} "
                f"of {len(flips)}, worst cells first)</h2>")

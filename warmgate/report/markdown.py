@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from warmgate.report.flips import (
+    counted_refusals,
     describe_models,
     flipped_items,
     gap_lines,
@@ -76,6 +77,13 @@ def render_markdown(result, max_flips: int = 10) -> str:
                   "| suite | context | belief | base | candidate |", "|---|---|---|--:|--:|"]
         lines += [f"| {c.suite} | {c.context} | {c.belief} | {c.refusals_base} | "
                   f"{c.refusals_candidate} |" for c in refusals]
+    counted = counted_refusals(result)
+    if counted:
+        lines += ["", "### Refusals counted by the study's grading (in the paired test)", "",
+                  "| suite | context | belief | base correct / incorrect | candidate correct / incorrect |",
+                  "|---|---|---|--:|--:|"]
+        lines += [f"| {c.suite} | {c.context} | {c.belief} | {c.base_correct} / {c.base_incorrect} | "
+                  f"{c.candidate_correct} / {c.candidate_incorrect} |" for c in counted]
     flips = flipped_items(result)
     if flips:
         shown = worst_flips(result, max_flips)
