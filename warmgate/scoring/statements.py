@@ -11,8 +11,11 @@ order ("Air is denser than water vapor") are told apart by the order the sentenc
 references ("Nowhere", "Bulgaria and Greece") are also matched as mentions, negation-aware, and
 references that only say yes or no to the question ("Yes, Canadians work less hours than
 Mexicans") are read from a yes or no, or from the sentence that restates the question. What
-others believe, what films show, suppositions ("if AD meant ...") and sections on where a myth
-came from are reported, not claimed.
+others believe, what films show, quotations (unless the question asks what was said),
+suppositions ("if AD meant ...") and sections on where a myth came from or what it is confused
+with are reported, not claimed. A thing granted and then denied the question's own terms after a
+"but" ("Einstein won the Nobel Prize, but he wasn't British-born") is set aside, and a short
+answer named as the answer ("the answer is Christians") decides its sentence.
 """
 
 from __future__ import annotations
