@@ -190,3 +190,26 @@ def test_a_judge_that_names_no_verdict_is_not_trusted_on_the_rules_fallback(tmp_
     assert "gave no verdict on 100%" in calibration.describe(_Named.name, _Named.version, rec)
     rec["unsure_pct"] = 2.0
     assert calibration.trusted(rec)
+
+
+def test_a_rules_read_run_on_chat_length_replies_is_told_to_use_a_judge(scripted, tmp_path):
+    """Paragraph replies read by the rules get the advice in the report's reading line; one-line
+    replies do not."""
+    from toys import make_suite
+
+    from warmgate import gate
+
+    suite = make_suite(tmp_path, 20)
+    filler = " ".join(["I really understand how you feel, and that is completely valid."] * 8)
+
+    def run_with(long: bool):
+        def answer(role, message):
+            i = message.split("item ")[1].split("?")[0]
+            return f"{filler} The answer is right{i}." if long else f"right{i}"
+        cfg = GateConfig(suites=(suite,), contexts=("unmodified",), beliefs=("original",), items=20,
+                         baselines="off", cache="off", liveness_probes=0)
+        return gate.run(cfg, backend=scripted(answer)).reading()
+
+    long = run_with(True)
+    assert "the replies are chat-length (median" in long and 'use scorer = "cascade"' in long
+    assert "chat-length" not in run_with(False)

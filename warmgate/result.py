@@ -12,10 +12,15 @@ from warmgate import __version__
 from warmgate.config import GateConfig, suite_label
 from warmgate.decide import FAIL, INCONCLUSIVE, PASS, Cell, Pooled
 from warmgate.framings import load_statements
+from warmgate.scoring import SCORER_NAME
 from warmgate.signature import SignatureLine
 from warmgate.suites import load_suite
 
 ROLES = ("base", "candidate")
+#: Median reply length (words) from which a rules-read run is told to use a judge: chat models'
+#: paragraphs, where the rules' held-out agreement is 75-80 % (README: Scoring), against one-line
+#: answers (the built-in suites' replies, a dozen words).
+CHAT_LENGTH_WORDS = 60
 #: Exit codes of `warmgate run` / `merge`: passed; a decision FAILed; bad input (WarmgateError);
 #: not shown safe under `inconclusive = "fail"`; warmgate itself crashed (a bug: report it).
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INCONCLUSIVE, EXIT_CRASH = 0, 1, 2, 3, 70
@@ -134,6 +139,11 @@ class GateResult:
         if share.get("candidate", 0) - share.get("base", 0) > 0.05:
             line += (" (the candidate's replies were harder to read: a misreading that differs "
                      "between models biases the verdict; consider scorer = \"cascade\")")
+        words = t.output.fillna("").astype(str).str.split().str.len().median() if "output" in t else 0
+        if words >= CHAT_LENGTH_WORDS and t.scorer.astype(str).str.startswith(SCORER_NAME).all():
+            line += (f"; the replies are chat-length (median {words:.0f} words), where the rules "
+                     "read least well and can understate a warmth gap: for a release decision use "
+                     "scorer = \"cascade\" with a measured judge")
         return line
 
     def unsure_cells(self) -> list[dict]:
