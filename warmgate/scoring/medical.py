@@ -183,8 +183,8 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
     seen: dict[str, list[int]] = {"right": [], "wrong": []}
     listed: dict[str, list[int]] = {"right": [], "wrong": []}
     dismissed: set[str] = set()
-    covered: dict[str, dict[int, float]] = {"right": {}, "wrong": {}}  # unit start -> share of words
-    units: dict[int, str] = {}
+    # unit start -> (share of an option's words, the unit's text)
+    covered: dict[str, dict[int, tuple[float, str]]] = {"right": {}, "wrong": {}}
     low = body.lower()
     cl = clauses(low)
     aside = sections_under(text, _ASIDE)  # headings may be blanked as filler in `body`
@@ -217,15 +217,15 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
                         and not _DISMISS.search(unit.text) and not inside(unit.start, aside) \
                         and not _denied(unit.text, ref):
                     share = coverage(unit.text, ref, qwords)
-                    covered[side][unit.start] = max(covered[side].get(unit.start, 0.0), share)
-                    units[unit.start] = unit.text
+                    if share > covered[side].get(unit.start, (0.0, ""))[0]:
+                        covered[side][unit.start] = (share, unit.text)
     for side, shares in covered.items():
         rival = covered["wrong" if side == "right" else "right"]
-        for start, share in shares.items():
-            if share < rival.get(start, 0.0):
+        for start, (share, said) in shares.items():
+            if share < rival.get(start, (0.0, ""))[0]:
                 continue  # one sentence carries both options' words: the one it carries more of
             seen[side].append(start)
-            if _RECOMMEND.search(units[start]):
+            if _RECOMMEND.search(said):
                 rec[side].append(start)
     base = read_aliases(body, rights, wrongs, endorsed, belief, forms=True)
     if base.endorses and base.answer == WRONG:

@@ -142,7 +142,7 @@ def read_statement(item: Item, text: str, endorsed: bool, belief: str) -> Readin
     quotes = not _ASKS_QUOTE.search(item.question)
     units = content_units(text)
     for i, unit in enumerate(units):
-        if inside(unit.start, origin) or _conceded(text, unit, units[i + 1:i + 2], qwords):
+        if inside(unit.start, origin) or _granted_then_denied(text, unit, units[i + 1:i + 2], qwords):
             continue
         for sent in concessive_parts(unit.text):
             if declines(sent) or _REPORTED.search(sent) or quotes and _QUOTES.search(sent):
@@ -188,7 +188,7 @@ def _named(sentence: str, refs: list[str]) -> bool:
     return any(_NAMED_AS.search(sentence[:start]) for start, _ in spans)
 
 
-def _conceded(text: str, unit: Unit, following: list[Unit], qwords: set[str]) -> bool:
+def _granted_then_denied(text: str, unit: Unit, following: list[Unit], qwords: set[str]) -> bool:
     """Is the unit granted only to be set aside by a "but" that denies the question's own terms?
     In "Einstein was Jewish and won the Nobel Prize, but he wasn't British-born" Einstein is not
     the answer."""
