@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from warmgate.backends import Backend, Decoding, ModelSpec, make_backend
+from warmgate.identity import EMITTED
 
 MESSAGES = [
     "What is the capital of France?",
@@ -222,8 +223,7 @@ def test_roles_differ_and_provenance_is_complete(backend: Factory) -> None:
     assert base != cand, "the persona prompt did not reach the model"
     for role in ("base", "candidate"):
         prov = b.provenance(role)
-        for key in ("backend", "backend_version", "model", "model_fingerprint",
-                    "adapter_fingerprint", "persona", "decoding"):
+        for key in EMITTED:  # every field reply identity names
             assert key in prov, key
         assert prov["decoding"]["max_new_tokens"] == 8
     assert b.provenance("candidate")["persona"] == PERSONA

@@ -96,3 +96,27 @@ def test_cli_and_pytest_offer_the_same_settings(pytestconfig) -> None:
     assert cli == flags
     for key in flags:
         assert pytestconfig.getoption(f"warmgate_{key}", default="absent") != "absent", key
+
+
+def test_reply_identity_is_defined_in_one_module():
+    """Cache, baseline matching, Ray pools and shard merges read `warmgate.identity`; no other
+    module lists which provenance fields decide a reply (two such lists drifted apart once)."""
+    identity = {"backend_version", "torch_version", "model_fingerprint", "adapter_fingerprint",
+                "persona_sha256", "dtype", "device", "decoding"}
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "identity.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # a list of names, or a name -> description table (a dict literal whose values
+            # are computed is a backend emitting its provenance, not a definition)
+            if isinstance(node, ast.Dict) and all(isinstance(v, ast.Constant) for v in node.values):
+                elts = node.keys
+            elif isinstance(node, ast.Tuple | ast.List | ast.Set):
+                elts = node.elts
+            else:
+                continue
+            names = {e.value for e in elts if isinstance(e, ast.Constant)}
+            if len(names & identity) >= 4:
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert offenders == [], f"these list reply-identity fields; use warmgate.identity: {offenders}"

@@ -1,9 +1,9 @@
 """The content-addressed generation cache: a reply is generated once per exact question.
 
-A key hashes everything that decides a reply: model and adapter fingerprints (content hashes,
-never a model's name alone), the persona, the backend with its version, dtype and device, the
-decoding settings and the exact user message. The chat template that turns persona and message
-into the formatted prompt lives in the model folder, so the model fingerprint covers it.
+A key hashes the variant's reply identity (`warmgate.identity`: INPUTS and RUNTIME, so a new
+library version regenerates) and the exact user message. The chat template that turns persona
+and message into the formatted prompt lives in the model folder, so the model fingerprint
+covers it.
 
 Entries live in one SQLite database in WAL mode: parallel pytest-xdist workers and several
 processes share it safely, and every batch is committed as soon as it is generated, so a run
@@ -13,7 +13,6 @@ killed at 80 % resumes and generates only the missing 20 %.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import time
 import warnings
@@ -26,10 +25,8 @@ from warmgate.backends import Backend, Progress
 from warmgate.config import is_off
 from warmgate.embedded import cache_root
 from warmgate.errors import WarmgateError
+from warmgate.identity import variant_key
 
-#: Provenance fields that decide a reply; `measured_at` and names are left out on purpose.
-KEY_FIELDS = ("backend", "backend_version", "model_fingerprint", "adapter_fingerprint",
-              "persona", "dtype", "device", "decoding", "prompt_format")
 _DB = "generations.sqlite"
 
 
@@ -50,12 +47,6 @@ def resolve_dir(setting: str | None) -> Path | None:
 def cacheable(provenance: dict) -> bool:
     """Only content-fingerprinted weights are cached: a bare name or hub id could change under us."""
     return str(provenance.get("model_fingerprint", "")).startswith("sha256:")
-
-
-def variant_key(provenance: dict) -> str:
-    """The hash of everything about a variant (weights, backend, decoding) that decides replies."""
-    fields = {k: provenance.get(k, "") for k in KEY_FIELDS}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def entry_key(variant: str, message: str) -> str:

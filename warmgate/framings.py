@@ -75,7 +75,7 @@ def load_statements(name_or_path: str = DEFAULT_SET) -> StatementSet:
     """Load a statement set by built-in name or YAML path; a set missing a context is an error."""
     path = Path(name_or_path)
     if not path.exists():
-        builtin = Path(str(resources.files("warmgate.data"))) / "statements_v1.yaml"
+        builtin = resources.files("warmgate.data").joinpath("statements_v1.yaml")
         if name_or_path != DEFAULT_SET:
             raise WarmgateError(
                 f"statement set {name_or_path!r} not found: give a YAML path or {DEFAULT_SET!r}"

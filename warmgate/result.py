@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -12,6 +11,7 @@ from warmgate import __version__
 from warmgate.config import GateConfig, suite_label
 from warmgate.decide import FAIL, INCONCLUSIVE, PASS, Cell, Pooled
 from warmgate.framings import load_statements
+from warmgate.identity import record
 from warmgate.scoring import SCORER_NAME
 from warmgate.signature import SignatureLine
 from warmgate.suites import load_suite
@@ -172,17 +172,10 @@ def baseline_record(config: GateConfig, base: dict, scorer: str, scorer_version:
     """The fields a stored baseline is matched on: the config and the backend's base provenance."""
     statements = load_statements(config.statements)
     return {
+        **record({"persona": config.base.persona or "", **base}),
         "model": base.get("model", config.base.model),
-        "model_fingerprint": base.get("model_fingerprint", ""),
         "adapter": base.get("adapter", config.base.adapter or ""),
-        "adapter_fingerprint": base.get("adapter_fingerprint", ""),
-        "persona_sha256": hashlib.sha256(
-            (base.get("persona", config.base.persona or "") or "").encode()).hexdigest(),
         "backend": base.get("backend", config.backend),
-        "backend_version": base.get("backend_version", ""),
-        "torch_version": base.get("torch_version", ""),
-        "dtype": base.get("dtype", ""),
-        "device": base.get("device", ""),
         "decoding": base.get("decoding", config.decoding.to_dict()),
         "suites": {suite_label(s): load_suite(s).sha256 for s in config.suites},
         "statement_set": statements.version,

@@ -17,7 +17,7 @@ from pathlib import Path
 from warmgate.backends import Decoding, ModelSpec, Progress, prompt
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
-from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
+from warmgate.fingerprint import fingerprint_adapter, weights_provenance
 
 
 def looks_like_path(name: str) -> bool:
@@ -247,9 +247,8 @@ class TransformersBackend:
             "backend_version": transformers.__version__,
             "torch_version": torch.__version__,
             "model": spec.model,
-            "model_fingerprint": fingerprint_model(resolve_model(spec.model)),
             "adapter": spec.adapter or "",
-            "adapter_fingerprint": fingerprint_adapter(spec.adapter) if spec.adapter else "",
+            **weights_provenance(resolve_model(spec.model), spec.adapter),
             "persona": spec.persona or "",
             "dtype": self.dtype,
             "device": self.device,

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from warmgate import __version__
 from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
 from warmgate.errors import WarmgateError
+from warmgate.fingerprint import SCHEME
 
 ENDPOINTS = {"chat": "/chat/completions", "completions": "/completions"}
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -298,6 +299,8 @@ class OpenAIBackend:
         return {
             "backend": self.name,
             "backend_version": __version__,
+            "torch_version": "n/a (served)",
+            "fingerprint_scheme": SCHEME,
             "base_url": public_url(self.options.base_url),
             "endpoint": self.options.endpoint,
             "served_model": served,

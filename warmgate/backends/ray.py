@@ -44,12 +44,12 @@ from typing import Any
 
 from warmgate.backends import BACKENDS, Decoding, ModelSpec, Progress, make_backend, parse_options
 from warmgate.errors import WarmgateError
+from warmgate.identity import INPUTS, RUNTIME, record
 
 #: Inner engines a Ray actor may hold (or a "package.module:factory" of the user's own).
 ENGINES = ("transformers", "vllm")
 #: Provenance fields the engines of one pool must agree on (those that decide replies).
-_SAME = ("backend", "backend_version", "torch_version", "model_fingerprint",
-         "adapter_fingerprint", "persona", "dtype", "device", "decoding")
+_SAME = (*INPUTS, *RUNTIME)
 #: The local cluster's object store: prompts and replies are small text.
 _LOCAL_OBJECT_STORE = 256 * 1024 * 1024
 
@@ -285,7 +285,7 @@ class RayBackend:
         first = reports[0]
         for k, other in enumerate(reports[1:], start=1):
             for role in first:
-                a, b = ({f: r[role].get(f) for f in _SAME} for r in (first, other))
+                a, b = ({f: record(r[role])[f] for f in _SAME} for r in (first, other))
                 if a != b:
                     diff = {f: (a[f], b[f]) for f in _SAME if a[f] != b[f]}
                     self.close()

@@ -24,7 +24,7 @@ from typing import Any
 from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
-from warmgate.fingerprint import fingerprint_adapter, fingerprint_model
+from warmgate.fingerprint import weights_provenance
 
 #: vLLM's accepted LoRA ranks; max_lora_rank is rounded up to one of these.
 _LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)
@@ -252,15 +252,16 @@ class VLLMBackend:
             import torch
 
             device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cuda"
+            torch_version = torch.__version__
         except ImportError:
-            device = "cuda"
+            device, torch_version = "cuda", "not installed"
         return {
             "backend": self.name,
             "backend_version": getattr(self.vllm, "__version__", "unknown"),
+            "torch_version": torch_version,
             "model": spec.model,
-            "model_fingerprint": fingerprint_model(model),
             "adapter": spec.adapter or "",
-            "adapter_fingerprint": fingerprint_adapter(spec.adapter) if spec.adapter else "",
+            **weights_provenance(model, spec.adapter),
             "persona": spec.persona or "",
             "dtype": self.options.dtype,
             "device": device,

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from warmgate.baselines.integrity import manifest_problems
 from warmgate.baselines.layout import UPDATE_HINT, Baseline, base_folder
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
+from warmgate.identity import INPUTS, RUNTIME, compare, show
 
-#: Fields whose difference changes replies: reusing the baseline would be a false comparison.
-ERROR_FIELDS = {
-    "model_fingerprint": "the base weights",
-    "adapter_fingerprint": "the base's adapter",
-    "persona_sha256": "the base's persona prompt",
-    "backend": "the generation backend",
-    "dtype": "the dtype",
-    "device": "the device",
-    "decoding": "the decoding settings",
-    "statements_sha256": "the framing statement set",
-}
+#: Fields whose difference makes reusing a baseline a false comparison: reply identity's INPUTS
+#: and the framing statements.
+ERROR_FIELDS = {**INPUTS, "statements_sha256": "the framing statement set"}
 #: Fields that may change library internals but not what was asked: a warning.
-WARN_FIELDS = {"backend_version": "backend library version", "torch_version": "torch version"}
+WARN_FIELDS = dict(RUNTIME)
 
 
 def _minor(v: str) -> tuple[str, ...]:
@@ -41,23 +31,21 @@ def check(b: Baseline, now: dict) -> list[str]:
     proceed = (f"to proceed, either run with the baseline's settings, or make a new baseline "
                f"for this setup ({UPDATE_HINT}; the old version is kept), or run without "
                f"baselines (baselines = \"off\" in [tool.warmgate])")
-    for field, what in ERROR_FIELDS.items():
-        if stored.get(field) != now.get(field):
-            raise WarmgateError(
-                f"baseline {b.label()} does not match this run: {field} differs ({what}): "
-                f"baseline {_show(stored.get(field))}, this run {_show(now.get(field))}; "
-                f"comparing against it would be comparing other replies; {proceed}")
+    errors, notes = compare(stored, now, f"baseline {b.label()}")
+    if stored.get("statements_sha256") != now.get("statements_sha256"):
+        errors.append(f"statements_sha256 differs (the framing statement set): baseline "
+                      f"{show(stored.get('statements_sha256'))}, this run "
+                      f"{show(now.get('statements_sha256'))}")
+    if errors:
+        raise WarmgateError(
+            f"baseline {b.label()} does not match this run: {errors[0]}; comparing against it "
+            f"would be comparing other replies; {proceed}")
     for suite, sha in now["suites"].items():
         old = stored.get("suites", {}).get(suite)
         if old is not None and old != sha:
             raise WarmgateError(
                 f"baseline {b.label()} does not match this run: suites.{suite} differs (the "
                 f"suite file changed: baseline sha256 {old[:12]}, now {sha[:12]}); {proceed}")
-    notes = []
-    for field, what in WARN_FIELDS.items():
-        if stored.get(field) and now.get(field) and stored.get(field) != now.get(field):
-            notes.append(f"baseline {b.label()} was made with {what} {stored.get(field)}, this "
-                         f"run uses {now.get(field)}; replies may differ slightly")
     old_v, new_v = str(stored.get("warmgate_version", "")), now["warmgate_version"]
     if old_v != new_v:
         if _minor(old_v) != _minor(new_v):
@@ -73,11 +61,6 @@ def check(b: Baseline, now: dict) -> list[str]:
                      f"{stored.get('scorer_version')}; its stored replies are re-scored with "
                      f"{now['scorer']} {now['scorer_version']} (no generation needed)")
     return notes
-
-
-def _show(v: Any) -> str:
-    s = json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else repr(v)
-    return s if len(s) < 120 else s[:117] + "..."
 
 
 def missing_message(config: GateConfig) -> str:

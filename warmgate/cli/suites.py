@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from warmgate.errors import WarmgateError
-from warmgate.suites import builtin_dir, builtin_names, load_suite
+from warmgate.suites import builtin_location, builtin_names, load_suite
 from warmgate.suites.importers import FORMATS, import_file, write_suite
 from warmgate.suites.meta import study_items
 
@@ -20,7 +20,7 @@ def _family(item_id: str, suite: str) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     paths = [str(p) for p in args.paths] or builtin_names()
-    print(f"suites in {builtin_dir()}" if not args.paths else "suites")
+    print(f"suites in {builtin_location()}" if not args.paths else "suites")
     header = f"{'suite':<18} {'items':>6}  {'study n':>7}  answer types / families"
     print(header)
     print("-" * len(header))

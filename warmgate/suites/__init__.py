@@ -14,6 +14,7 @@ import random
 import stat
 from dataclasses import asdict, dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from warmgate.errors import WarmgateError
@@ -75,26 +76,35 @@ class Suite:
         return Suite(self.name, items, self.path, self.sha256)
 
 
-def builtin_dir() -> Path:
-    """The folder holding the built-in suites: the source tree's suites/, else the package's."""
-    source = Path(__file__).resolve().parents[2] / "suites"
-    if source.is_dir():
-        return source
-    return Path(str(resources.files("warmgate.builtin_suites")))
+def builtin_dir() -> Traversable:
+    """The built-in suites: the source tree's suites/ in a checkout, else the installed package's
+    resources (a folder of a wheel's install, or inside a zip), read as a Traversable."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "suites").is_dir():
+        return checkout / "suites"
+    return resources.files("warmgate.builtin_suites")
+
+
+def builtin_location() -> str:
+    """Where the built-in suites are read from, for people (not a MultiplexedPath's repr)."""
+    where = builtin_dir()
+    paths = getattr(where, "_paths", None)  # a namespace package's MultiplexedPath
+    return str(paths[0]) if paths else str(where)
 
 
 def builtin_names() -> list[str]:
     """Names of the built-in suites."""
-    return sorted(p.stem for p in builtin_dir().glob("*.jsonl"))
+    return sorted(p.name[: -len(".jsonl")] for p in builtin_dir().iterdir()
+                  if p.name.endswith(".jsonl") and p.is_file())
 
 
 def load_suite(name_or_path: str) -> Suite:
     """Load a built-in suite by name or any suite file by path; invalid files raise WarmgateError."""
     path = Path(name_or_path)
     if path.suffix != ".jsonl":
-        candidate = builtin_dir() / f"{name_or_path}.jsonl"
+        candidate = builtin_dir().joinpath(f"{name_or_path}.jsonl")
         if candidate.is_file():
-            return parse_suite(candidate.read_bytes(), candidate)
+            return parse_suite(candidate.read_bytes(), Path(str(candidate)))
         if path.is_dir():
             raise WarmgateError(f"suite {name_or_path!r} is a folder; name a .jsonl file in it "
                                 "(or a built-in suite)")

@@ -1,0 +1,141 @@
+"""Reply identity: what decides a model's replies, defined once.
+
+Every place that asks "would these replies be the same?" reads this module: the generation
+cache's key, matching a stored baseline, the engines of a Ray pool, and merging shards.
+- INPUTS decide replies: a difference is an error that names which part differs (tensor data,
+  a config key, a tokenizer file, the decoding...).
+- RUNTIME are library versions that may move numerics slightly but not what was asked: a
+  difference is a warning naming both versions and how to regenerate the base. The cache keys
+  on both (a new library regenerates, which is cheap); a baseline matches on INPUTS only
+  (re-approving a baseline for a library bump is not).
+Every backend's `provenance(role)` emits every field named here (a conformance test checks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from warmgate.fingerprint import SCHEME, legacy_fingerprint
+
+#: Fields whose difference changes replies, with what each one is, for messages.
+INPUTS: dict[str, str] = {
+    "backend": "the generation backend",
+    "model_fingerprint": "the weights",
+    "adapter_fingerprint": "the adapter",
+    "persona_sha256": "the persona prompt",
+    "dtype": "the dtype",
+    "device": "the device",
+    "decoding": "the decoding settings",
+}
+#: Library versions: a difference is a warning.
+RUNTIME: dict[str, str] = {"backend_version": "backend library version",
+                           "torch_version": "torch version"}
+#: What a backend's provenance names (the persona as text; its hash is derived here).
+EMITTED = ("backend", "backend_version", "torch_version", "model", "model_fingerprint",
+           "adapter", "adapter_fingerprint", "persona", "dtype", "device", "decoding",
+           "fingerprint_scheme")
+_PARTS = {"model_fingerprint": "model_parts", "adapter_fingerprint": "adapter_parts"}
+
+
+def record(prov: dict[str, Any]) -> dict[str, Any]:
+    """The identity fields of one role's provenance (as a backend reports it, or as a baseline
+    stored it): INPUTS, RUNTIME, the fingerprint scheme, the parts fingerprints were made of."""
+    out = {k: prov.get(k, "") for k in (*INPUTS, *RUNTIME)}
+    if not prov.get("persona_sha256"):
+        out["persona_sha256"] = hashlib.sha256(str(prov.get("persona") or "").encode()).hexdigest()
+    for k in ("model", "adapter", "fingerprint_scheme", *_PARTS.values()):
+        if k in prov:
+            out[k] = prov[k]
+    return out
+
+
+def variant_key(prov: dict[str, Any]) -> str:
+    """The generation cache's hash of a variant: INPUTS and RUNTIME."""
+    rec = record(prov)
+    fields = {k: rec[k] for k in (*INPUTS, *RUNTIME)}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def show(v: Any) -> str:
+    """A value for a message: JSON for structures, repr otherwise, cut at 120 characters."""
+    s = json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else repr(v)
+    return s if len(s) < 120 else s[:117] + "..."
+
+
+def _which_parts(old: dict | None, new: dict | None) -> str:
+    """Name the parts of a fingerprint that differ: tensor data, config keys, tokenizer files."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return ""
+    names = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) == new.get(key):
+            continue
+        if key == "tensors":
+            names.append("tensor data (names, shapes, dtypes or values)")
+        elif key.startswith("tokenizer:"):
+            names.append(f"tokenizer file {key.split(':', 1)[1]}")
+        elif key.startswith("weights:"):
+            names.append(f"weights file {key.split(':', 1)[1]}")
+        else:
+            file, _, name = key.partition(":")
+            state = "only in the baseline" if key not in new else (
+                "new in this run" if key not in old else "changed")
+            names.append(f"{file} key {name!r} ({state})")
+    return "; differs in " + ", ".join(names[:6]) + (" ..." if len(names) > 6 else "") \
+        if names else ""
+
+
+def _legacy_match(field: str, stored: dict, now: dict) -> bool:
+    """A scheme-1 fingerprint (written before tool metadata was set aside) recomputed on this
+    run's folder, with the transformers version the baseline recorded written back in."""
+    from warmgate.embedded import resolve_model
+
+    path = resolve_model(str(now.get("model", ""))) if field == "model_fingerprint" \
+        else str(now.get("adapter", ""))
+    if not path:
+        return False
+    versions = {None}
+    if stored.get("backend") == "transformers" and stored.get("backend_version"):
+        versions.add(str(stored["backend_version"]))
+    whole = field == "adapter_fingerprint"
+    try:
+        return any(legacy_fingerprint(path, whole, v) == stored.get(field) for v in versions)
+    except OSError:
+        return False
+
+
+def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline"
+            ) -> tuple[list[str], list[str]]:
+    """Differences between two identity records: (errors on INPUTS, warnings on RUNTIME).
+
+    A record with no `fingerprint_scheme` is scheme 1: its fingerprints are recomputed that
+    way on this run's folders, so the same weights still match (with a note)."""
+    errors, notes = [], []
+    legacy = not stored.get("fingerprint_scheme") and now.get("fingerprint_scheme") == SCHEME
+    for field, meaning in INPUTS.items():
+        a, b = stored.get(field, ""), now.get(field, "")
+        if field == "persona_sha256":
+            a, b = record(stored)[field], record(now)[field]
+        if a == b:
+            continue
+        if field in _PARTS and legacy and str(a).startswith("sha256:") \
+                and _legacy_match(field, stored, now):
+            notes.append(f"{what} fingerprinted {meaning} by scheme 1 (tool metadata included); "
+                         "recomputed that way on this run's folder, with the transformers "
+                         "version it recorded, they are the same")
+            continue
+        detail = _which_parts(stored.get(_PARTS.get(field, "")), now.get(_PARTS.get(field, "")))
+        errors.append(f"{field} differs ({meaning}{detail}): {what} {show(a)}, "
+                      f"this run {show(b)}")
+    for field, meaning in RUNTIME.items():
+        a, b = stored.get(field), now.get(field)
+        if a and b and a != b:
+            notes.append(f"{what} was made with {meaning} {a}, this run uses {b}; replies may "
+                         "differ slightly (to regenerate the base with this version, make a new "
+                         "baseline)")
+    return errors, notes
+
+
+__all__ = ["EMITTED", "INPUTS", "RUNTIME", "compare", "record", "show", "variant_key"]
