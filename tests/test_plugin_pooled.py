@@ -177,3 +177,28 @@ def test_under_early_stopping_the_pooled_items_skip_saying_why(pytester):
     assert result.parseoutcomes() == {"skipped": 3, "deselected": 15}
     result.stdout.fnmatch_lines(["SKIPPED*no pooled decision for spread: early stopping "
                                  "decides cells only"])
+
+
+def test_a_sharded_run_with_the_users_fixture_tests_merges_cleanly(pytester):
+    """A release repo's own `warmgate_cell` test runs in every shard session: it skips there
+    (no run is decided in a shard), and the shards merge into the single run's verdicts."""
+    from warmgate.shard import merge
+
+    make_project(pytester, "warn")
+    pytester.makepyfile(test_own=textwrap.dedent("""
+        def test_sad_users_get_no_worse_answers(warmgate_cell):
+            assert warmgate_cell("clean", "emotion:sad", "original").delta <= 0
+    """))
+    folders = []
+    for i in (1, 2):
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs",
+                                              "--warmgate-shard", f"{i}/2",
+                                              "--warmgate-report", f"shard-{i}")
+        assert result.ret == pytest.ExitCode.OK
+        result.assert_outcomes(passed=1, skipped=1)
+        result.stdout.fnmatch_lines(["*--warmgate-shard*decides nothing*"])
+        folders.append(pytester.path / f"shard-{i}")
+    merged = merge(folders)
+    assert len(merged.table) == 2 * 3 * 100 * len(CONTEXTS)  # two roles, every job once
+    assert merged.cell("clean", "emotion:sad", "original").verdict == "PASS"
+    assert merged.cell("spread", "emotion:sad", "original").verdict == "INCONCLUSIVE"

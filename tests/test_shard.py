@@ -121,3 +121,15 @@ def test_cli_merge_writes_the_report_and_exits_1_on_fail(cfg, tmp_path, scripted
     assert json.loads((report / "summary.json").read_text())["verdict"] == "FAIL"
     assert (report / "report.html").exists()
     assert main(["merge", str(folders[0])]) == 2  # a missing shard is an input error
+
+
+def test_merge_refuses_shards_generated_from_other_weights(cfg, tmp_path, scripted):
+    """Same configuration, but shard 2's candidate came from other weights (a re-trained
+    adapter at the same path): not one variant, so no verdict over both."""
+    a = shard_run(cfg, tmp_path, scripted, 2)
+    manifest = a[1] / "shard.json"
+    data = json.loads(manifest.read_text())
+    data["provenance"]["candidate"]["model_fingerprint"] = "sha256:" + "c" * 64
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(WarmgateError, match="candidate's model_fingerprint differs"):
+        merge(a)
