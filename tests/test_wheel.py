@@ -33,7 +33,7 @@ def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, ROOT], tmp)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     files = sorted(dist.iterdir())
-    assert [p.suffix for p in files] == [".gz", ".whl"], files
+    assert sorted(p.suffix for p in files) == [".gz", ".whl"], files
     checked = _run([sys.executable, "-m", "twine", "check", "--strict", *files], tmp)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     venv = tmp / "venv"
