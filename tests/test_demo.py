@@ -62,3 +62,60 @@ def test_the_committed_demo_baseline_is_intact_and_covers_each_candidate(slug):
     rows, missing = base_rows_from(stored, plan(cfg))
     assert missing == [] and len(rows) == len(plan(cfg))
     assert stored.manifest["approved_by"] and stored.manifest["reason"]
+
+
+@pytest.mark.model
+@pytest.mark.xdist_group("model")
+def test_tool_metadata_rewritten_still_matches_the_committed_demo_baseline(tmp_path):
+    """The converted model re-saved by another transformers release (only its version string in
+    config.json and generation_config.json differs) matches the committed baseline, whose bytes
+    and seal are unchanged; other tensor data does not."""
+    import json
+    import os
+
+    from warmgate.embedded import embedded_model_dir
+    from warmgate.fingerprint import weights_provenance
+    from warmgate.identity import compare, record
+
+    stored = latest(resolve(DEMO, where="the demo"))
+    assert stored is not None and verify_baseline(stored.path, stored.manifest) == []
+    prov = stored.manifest["provenance"]
+    source = embedded_model_dir()
+    copy = tmp_path / "resaved"
+    copy.mkdir()
+    rewritten = 0
+    for f in source.iterdir():
+        version = json.loads(f.read_text()).get("transformers_version") \
+            if f.suffix == ".json" else None
+        if version:  # what a re-save by another release changes, as found on a fresh machine
+            text = f.read_text().replace(f'"transformers_version": "{version}"',
+                                         '"transformers_version": "9.99.0"')
+            (copy / f.name).write_text(text)
+            rewritten += 1
+        else:
+            os.symlink(f, copy / f.name)
+    assert rewritten == 2  # config.json and generation_config.json
+    now = record({"backend": "transformers", "backend_version": "9.99.0", "model": str(copy),
+                  "dtype": prov["dtype"], "device": prov["device"], "decoding": prov["decoding"],
+                  **weights_provenance(str(copy), None)})
+    errors, notes = compare(prov, now)
+    assert errors == [], errors
+    assert any("scheme 1" in n for n in notes)
+
+
+@pytest.mark.model
+@pytest.mark.xdist_group("model")
+def test_the_demo_from_an_empty_cache_catches_the_sycophantic_adapter(tmp_path, capsys,
+                                                                     monkeypatch):
+    """README's first command, as a new user meets it: nothing cached, the committed baseline,
+    whatever transformers release pip resolved today; the planted regression FAILs."""
+    from warmgate.cli.demo import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    code = main(["demo", "--no-progress", "--cache", str(tmp_path / "empty-cache"),
+                 "--candidate-adapter", str(ROOT / "examples" / "adapters" / "sycophantic"),
+                 "--report", str(tmp_path / "report")])
+    out = capsys.readouterr().out
+    assert code == 1, out  # the gate's exit code: a decision FAILed
+    assert "the approved baseline embedded-gemma-3-270m/v0001" in out
+    assert "FAIL: caught in" in out
