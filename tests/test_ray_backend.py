@@ -67,7 +67,7 @@ def reference() -> tuple[Backend, dict[str, list[str]]]:
 
 
 def test_replies_and_provenance_are_the_transformers_backends(ray_backend, reference) -> None:
-    from warmgate.cache import KEY_FIELDS, variant_key
+    from warmgate.identity import INPUTS, RUNTIME, record, variant_key
 
     hf, expected = reference
     for role in ROLES:
@@ -78,7 +78,8 @@ def test_replies_and_provenance_are_the_transformers_backends(ray_backend, refer
         assert sum(ticks) == len(MESSAGES) + 1
         prov, direct = ray_backend.provenance(role), hf.provenance(role)
         # The inner engine's identity: cache keys and baselines match a transformers run.
-        assert {k: prov.get(k) for k in KEY_FIELDS} == {k: direct.get(k) for k in KEY_FIELDS}
+        fields = (*INPUTS, *RUNTIME)
+        assert {k: record(prov)[k] for k in fields} == {k: record(direct)[k] for k in fields}
         assert variant_key(prov) == variant_key(direct)
         assert prov["backend"] == "transformers"
         assert prov["ray"]["actors"] == 2 and prov["ray"]["engine"] == "transformers"
