@@ -114,8 +114,11 @@ class GateResult:
                   "pass": "the build passes"}[self.config.inconclusive]
         pooled = [p.suite for p in self.pooled if p.verdict != PASS]
         also = f"; {', '.join(pooled)} over all framings" if pooled else ""
+        unsure = sum(bool(d.unsure_turns) for d in (*self.cells, *self.pooled))
+        why = (f"more items, or a judge for the unsure readings ({unsure} undecided because "
+               "of them), would decide them" if unsure else "more items would decide them")
         return (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells{also} not shown "
-                f"within their thresholds: more items would decide them; inconclusive = "
+                f"within their thresholds: {why}; inconclusive = "
                 f"\"{self.config.inconclusive}\": {effect})")
 
     def reading(self) -> str:
