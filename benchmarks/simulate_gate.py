@@ -266,7 +266,7 @@ def unsure_tables(rng, runs: int, alpha: float, sizes: list[int]) -> None:
     print("| u_base | u_cand | rho | threshold | bound: runs with a FAIL | rate | 95 % upper "
           "bound | incorrect: rate | cells PASS, bound | cells PASS, incorrect |")
     print("|---|---|---|---|--:|--:|--:|--:|--:|--:|")
-    for u_base, u_cand in ((0.34, 0.34), (0.20, 0.40)):
+    for u_base, u_cand in ((0.05, 0.05), (0.34, 0.34), (0.20, 0.40)):
         for rho in (0.0, 1.0):
             res = unsure_procedure(rng, runs, sizes, rho, u_base, u_cand, alpha)
             for thr in (0.0, 5.0):

@@ -107,6 +107,9 @@ class Cell(UnsureReadings):
         mde = "" if self.mde_pp is None else f"; detectable increase {self.mde_pp:.1f} pp"
         if self.verdict != INCONCLUSIVE:
             return ratio + mde
+        if self.items_to_decide is None and self.readings:
+            return (f"{ratio}{mde}; no number of items decides it at the observed rates under "
+                    "both readings of its unsure replies")
         if self.items_to_decide is None:
             return f"{ratio}{mde}; no number of items decides it at the observed rates"
         return (f"{ratio}{mde}; about {self.items_to_decide} items at the observed rates "
