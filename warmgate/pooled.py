@@ -33,6 +33,10 @@ pooled decision whose null is true) is at most alpha under any dependence betwee
 the pooled and cell p-values share items, and nothing here assumes otherwise. The price: at its
 first step a cell is tested at alpha (1 - POOLED_SHARE) / cells instead of alpha / cells; the gain:
 the pooled test starts at POOLED_SHARE x alpha x (its suite's share), a framing count times a cell's level.
+Under `unsure = "bound"` the procedure runs once under each extreme reading of the unsure
+replies (`warmgate.rule`): the sign-flip p-value does not decrease as any item sum falls, so a
+FAIL under the reading favourable to the candidate is a FAIL under the true one, and the bound
+keeps the family-wise error at most alpha.
 As for cells, a pooled decision FAILs when it is rejected and its estimate exceeds its threshold,
 the size-weighted mean of its cells' thresholds (every framing within its threshold keeps the
 mean within their mean), and PASSes when its one-sided (1 - alpha) upper bound is below it.
