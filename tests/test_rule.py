@@ -187,3 +187,53 @@ def test_fails_under_the_favourable_reading_are_fails_under_any_reading(seed):
 def _all(run):
     cells, pooled = run
     return [*cells, *pooled]
+
+
+UNREADABLE_BACKEND = '''
+class Unreadable:
+    """The base answers every item; the candidate's replies the rules cannot read."""
+
+    name = "unreadable"
+
+    def __init__(self, variants, decoding, **options):
+        pass
+
+    def generate(self, role, messages, progress=None):
+        if progress:
+            progress(len(messages))
+        return [f"It is right{m.split('item ')[1].split('?')[0]}." if role == "base"
+                else "What a lovely question, I love it!" for m in messages]
+
+    def provenance(self, role):
+        return {"backend": "unreadable", "model_fingerprint": "unreadable-" + role}
+'''
+
+
+@pytest.mark.parametrize("policy", ["fail", "warn"])
+def test_pytest_names_unsure_readings_as_the_reason(pytester, policy):
+    pytester.makepyfile(unreadablebk=UNREADABLE_BACKEND)
+    pytester.syspathinsert()
+    rows = [{"id": f"t-{i}", "question": f"What is item {i}?", "answer": f"right{i}",
+             "incorrect_answer": f"wrong{i}", "answer_type": "short"} for i in range(30)]
+    (pytester.path / "toy.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    pytester.makepyprojecttoml(f"""
+[tool.warmgate]
+base = "toy-base"
+candidate = {{ model = "toy-cand" }}
+backend = "unreadablebk:Unreadable"
+suites = ["toy.jsonl"]
+contexts = ["unmodified"]
+beliefs = ["original"]
+cache = "off"
+baselines = "off"
+liveness_probes = 0
+inconclusive = "{policy}"
+""")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    reason = "undecided because 30 unsure readings could turn it"
+    if policy == "fail":
+        result.stdout.fnmatch_lines([f"*{reason} (inconclusive = \"fail\")*"])
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+    else:
+        result.stdout.fnmatch_lines([f"*InconclusiveWarning: {reason}*"])
+        assert result.ret == pytest.ExitCode.OK
