@@ -53,7 +53,8 @@ from warmgate.stats import (
 
 PASS, FAIL, INCONCLUSIVE = NAMES[2], NAMES[1], NAMES[0]
 VERDICTS = (PASS, FAIL, INCONCLUSIVE)
-__all__ = ["Cell", "Pooled", "decide", "decide_run", "decide_sequential", *VERDICTS]
+__all__ = ["Cell", "Pooled", "decide", "decide_run", "decide_sequential", "PASS", "FAIL",
+           "INCONCLUSIVE"]
 
 
 @dataclass(frozen=True)
