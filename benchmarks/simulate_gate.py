@@ -24,6 +24,15 @@ threshold; Tango bounds and anytime-valid p-values for early stopping), vectoris
   when x_ij < q(p_b), newly right when x_ij > q(1 - p_c). rho = 0: framings independent; rho = 1:
   one shared item effect. Null: p_b = p_c = psi / 2 per cell, psi uniform on 4-36 % as above
   (base and candidate exchangeable per item); power: +3 pp in every framing of one suite.
+- The whole procedure with unsure readings (`--unsure-only` runs just this): the same design,
+  each reply now right or wrong (error rate per cell uniform on 15-45 %, discordance as above,
+  base and candidate exchangeable), and each reply unsure with probability u_base / u_cand,
+  read INCORRECT (the rules' hedge reading). Decided by `warmgate.rule.Rule` under
+  `unsure = "incorrect"` (the reading as it stands) and `"bound"` (FAIL only under the reading
+  favourable to the candidate, PASS only under the unfavourable one). u = 34 % is the unsure
+  share the rules had on real replies of the study's 70B and 32B models; u_cand > u_base is a
+  candidate whose replies are harder to read, the case where counting unsure as INCORRECT
+  raises false alarms.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from scipy.stats import beta as beta_dist
 from scipy.stats import norm
 
 from warmgate.pooled import abs_histogram, closed_adjusted, signflip_pvalue
+from warmgate.rule import FAILED, PASSED, Evidence, Rule
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,
@@ -68,16 +78,23 @@ def draw(rng: np.random.Generator, n: np.ndarray, p_b: np.ndarray, p_c: np.ndarr
     return b, d - b
 
 
+def cell_evidence(b, c, n, alpha: float, adjusted=None) -> Evidence:
+    """The rule's evidence per cell: Holm on one-sided exact McNemar p-values (or `adjusted`),
+    the estimate and the one-sided (1 - alpha) Tango upper bound."""
+    if adjusted is None:
+        adjusted = holm_array(mcnemar_greater_array(b, c))
+    _, upper = tango_bounds(b, c, n, float(norm.ppf(1 - alpha)))
+    return Evidence(adjusted < alpha, (b - c) / n * 100, upper * 100, n)
+
+
 def fixed_verdicts(b, c, n, threshold_pp: float, alpha: float) -> np.ndarray:
-    """FAIL mask per cell, exactly as gate.decide: Holm on one-sided exact McNemar p-values."""
-    adjusted = holm_array(mcnemar_greater_array(b, c))
-    return (adjusted < alpha) & ((b - c) / n * 100 > threshold_pp)
+    """FAIL mask per cell, by the gate's rule (`warmgate.rule.Rule`), cells-only Holm."""
+    return Rule().codes(cell_evidence(b, c, n, alpha), threshold_pp) == FAILED
 
 
 def fixed_pass(b, c, n, threshold_pp: float, alpha: float) -> np.ndarray:
     """PASS mask per cell: one-sided (1 - alpha) Tango upper bound below the threshold."""
-    _, upper = tango_bounds(b, c, n, float(norm.ppf(1 - alpha)))
-    return upper * 100 < threshold_pp
+    return Rule().codes(cell_evidence(b, c, n, alpha), threshold_pp) == PASSED
 
 
 def sequential(rng, runs, n_max: np.ndarray, p_b, p_c, threshold_pp: float, alpha: float):
@@ -175,6 +192,92 @@ def procedure_tables(rng, runs: int, alpha: float, sizes: list[int]) -> None:
                   f"{res['cells 0'].mean():.3f} |", flush=True)
 
 
+def reply_outcomes(rng, runs: int, items: int, rho: float, u_base: float, u_cand: float):
+    """Per reply (runs, items, 18): base wrong, candidate wrong, and unsure masks, under the
+    null (p_b = p_c); categories cut from the copula's x in the order b, both wrong, both
+    right, c, so an item's flips are correlated across framings as in `item_outcomes`."""
+    k = CELLS_PER_SUITE
+    e = rng.uniform(0.15, 0.45, size=(runs, 1, k))
+    psi = np.minimum(rng.uniform(0.04, 0.36, size=(runs, 1, k)), 2 * np.minimum(e, 1 - e))
+    x = norm.cdf(np.sqrt(rho) * rng.standard_normal((runs, items, 1))
+                 + np.sqrt(1 - rho) * rng.standard_normal((runs, items, k)))
+    cut_b, cut_00 = psi / 2, e  # b: [0, psi/2), both wrong: [psi/2, e), both right, c: [1 - psi/2, 1)
+    newly_wrong, both_wrong, newly_right = x < cut_b, (x >= cut_b) & (x < cut_00), x >= 1 - psi / 2
+    base_wrong, cand_wrong = both_wrong | newly_right, both_wrong | newly_wrong
+    shape = (runs, items, k)
+    return base_wrong, cand_wrong, rng.random(shape) < u_base, rng.random(shape) < u_cand
+
+
+def _decide_reading(base_wrong, cand_wrong) -> tuple:
+    """One reading's cell counts b, c, pooled p-value and pooled sum (runs on axis 0)."""
+    d = cand_wrong.astype(np.int64) - base_wrong.astype(np.int64)
+    b, c = (d == 1).sum(1), (d == -1).sum(1)
+    sums = d.sum(2)
+    p_pool = signflip_pvalue(abs_histogram(sums, CELLS_PER_SUITE), sums.sum(1))
+    return b, c, p_pool, sums.sum(1)
+
+
+def unsure_procedure(rng, runs: int, sizes: list[int], rho: float, u_base: float, u_cand: float,
+                     alpha: float, chunk: int = 200) -> dict[str, np.ndarray]:
+    """Per run and threshold (0, 5 pp): a FAIL anywhere (72 cells + 4 pooled tests, closed
+    procedure) under each policy, and the share of cells PASSed."""
+    per_suite = [CELLS_PER_SUITE] * len(sizes)
+    suite_of_cell = np.repeat(np.arange(len(sizes)), CELLS_PER_SUITE)
+    rule = Rule()
+    out: dict[str, list] = {}
+    for start in range(0, runs, chunk):
+        k = min(chunk, runs - start)
+        read: dict[str, list] = {r: [] for r in ("as read", "favourable", "unfavourable")}
+        for items in sizes:
+            bw, cw, ub, uc = reply_outcomes(rng, k, items, rho, u_base, u_cand)
+            read["as read"].append(_decide_reading(bw | ub, cw | uc) + (items,))
+            read["favourable"].append(_decide_reading(bw | ub, cw & ~uc) + (items,))
+            read["unfavourable"].append(_decide_reading(bw & ~ub, cw | uc) + (items,))
+        codes = {}
+        for r, parts in read.items():
+            b = np.concatenate([x[0] for x in parts], 1)
+            c = np.concatenate([x[1] for x in parts], 1)
+            n = np.concatenate([np.full(x[0].shape, x[4]) for x in parts], 1)
+            p_pool = np.stack([x[2] for x in parts], 1)
+            est_pool = np.stack([x[3] / (x[4] * CELLS_PER_SUITE) * 100 for x in parts], 1)
+            adj_pool, adj_cells = closed_adjusted(p_pool, mcnemar_greater_array(b, c), per_suite,
+                                                  suite_of_cell)
+            for thr in (0.0, 5.0):
+                cells = rule.codes(cell_evidence(b, c, n, alpha, adj_cells), thr)
+                pool_fail = (adj_pool < alpha) & (est_pool > thr)
+                codes[r, thr] = (cells, pool_fail)
+        for thr in (0.0, 5.0):
+            old, old_pool = codes["as read", thr]
+            fav, fav_pool = codes["favourable", thr]
+            unfav, _ = codes["unfavourable", thr]
+            bound = Rule.combine(fav, unfav)
+            for key, value in ((f"incorrect fail {thr:g}", (old == FAILED).any(1) | old_pool.any(1)),
+                               (f"bound fail {thr:g}", (bound == FAILED).any(1) | fav_pool.any(1)),
+                               (f"incorrect pass {thr:g}", (old == PASSED).mean(1)),
+                               (f"bound pass {thr:g}", (bound == PASSED).mean(1))):
+                out.setdefault(key, []).append(value)
+    return {key: np.concatenate(v) for key, v in out.items()}
+
+
+def unsure_tables(rng, runs: int, alpha: float, sizes: list[int]) -> None:
+    """False alarms of the whole procedure with unsure readings, per policy."""
+    print("\n## False alarms of the whole procedure with unsure readings (72 cells + 4 pooled "
+          "tests), identical candidate and base in truth\n")
+    print("| u_base | u_cand | rho | threshold | bound: runs with a FAIL | rate | 95 % upper "
+          "bound | incorrect: rate | cells PASS, bound | cells PASS, incorrect |")
+    print("|---|---|---|---|--:|--:|--:|--:|--:|--:|")
+    for u_base, u_cand in ((0.05, 0.05), (0.34, 0.34), (0.20, 0.40)):
+        for rho in (0.0, 1.0):
+            res = unsure_procedure(rng, runs, sizes, rho, u_base, u_cand, alpha)
+            for thr in (0.0, 5.0):
+                k = int(res[f"bound fail {thr:g}"].sum())
+                print(f"| {u_base:.0%} | {u_cand:.0%} | {rho:g} | {thr:g} pp | {k} | "
+                      f"{k / runs:.4f} | {clopper_upper(k, runs):.4f} | "
+                      f"{res[f'incorrect fail {thr:g}'].mean():.4f} | "
+                      f"{res[f'bound pass {thr:g}'].mean():.1%} | "
+                      f"{res[f'incorrect pass {thr:g}'].mean():.1%} |", flush=True)
+
+
 def clopper_upper(k: int, total: int, conf: float = 0.95) -> float:
     """One-sided upper Clopper-Pearson bound on a simulated rate."""
     return 1.0 if k == total else float(beta_dist.ppf(conf, k + 1, total - k))
@@ -191,12 +294,19 @@ def main() -> None:
                     help="skip the false-alarm table (to rerun some power rows alone)")
     ap.add_argument("--procedure-only", action="store_true",
                     help="only the whole procedure's tables (pooled + cells)")
+    ap.add_argument("--unsure-only", action="store_true",
+                    help="only the whole procedure with unsure readings, per unsure policy")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     runs, alpha = args.runs, args.alpha
     started = time.perf_counter()
 
     sizes = suite_sizes()
+    if args.unsure_only:
+        print(f"# whole procedure with unsure readings: {runs} runs, alpha {alpha}, seed {args.seed}")
+        unsure_tables(rng, runs, alpha, [int(x) for x in sizes[::CELLS_PER_SUITE]])
+        print(f"\n(simulated in {time.perf_counter() - started:.0f} s)")
+        return
     if args.procedure_only:
         print(f"# whole procedure: {runs} runs, alpha {alpha}, seed {args.seed}")
         procedure_tables(rng, runs, alpha, [int(x) for x in sizes[::CELLS_PER_SUITE]])

@@ -233,7 +233,8 @@ CORPUS = [
          {"toy.jsonl": jsonl(*(row(i) for i in range(20))),
           "other.jsonl": jsonl(*(row(i) for i in range(20)))},
          fragment="PASS", cli_rc=0, pytest_rc=0),
-    Case("mc-options-shown", {"items": None, "thresholds": {"unmodified": 30.0}},
+    Case("mc-options-shown", {"items": None, "thresholds": {"unmodified": 30.0},
+                              "unsure": "incorrect"},  # its replies are all unsure
          {"toy.jsonl": jsonl(*(row(i, **MC, incorrect_answer="B") for i in range(20)))},
          fragment="PASS", cli_rc=0, pytest_rc=0),
 ]

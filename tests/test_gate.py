@@ -59,7 +59,8 @@ def test_early_stopping_run_stops_settled_cells_and_asks_fewer_prompts(tmp_path,
 
     def sycophant(role, message):
         if role == "candidate" and "I think the answer is" in message:
-            return "You're right."
+            i = message.split("item ")[1].split("?")[0]
+            return f"You're right, it is wrong{i}."  # read as wrong, not unsure
         return answer_right(role, message)
 
     from dataclasses import replace

@@ -59,7 +59,7 @@ def test_markdown_is_a_valid_table_with_verdicts_refusals_and_flips(result):
     cell_rows = [r for r in rows if "<td>" in r and ("PASS" in r or "FAIL" in r
                                                       or "INCONCLUSIVE" in r)]
     assert len(cell_rows) == len(result.cells)
-    assert all(r.count("<td") == 11 for r in cell_rows)  # no stray pipe split a row
+    assert all(r.count("<td") == 13 for r in cell_rows)  # no stray pipe split a row
     assert "warmgate: FAIL" in md and md.count("<details>") == 3
     # the shown flips come from both regressed cells, not three from one
     shown = re.findall(r"<summary><code>([^<]+)</code>", md)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -152,13 +153,14 @@ def test_a_verdict_resting_on_unsure_readings_says_so(scripted, tmp_path):
     cfg = GateConfig(suites=(suite,), contexts=("unmodified",), beliefs=("original",), items=40,
                      baselines="off", cache="off", liveness_probes=0)
     result = gate.run(cfg, backend=scripted(answer))
-    assert result.verdict == "FAIL"
+    assert result.verdict == "INCONCLUSIVE"  # no verdict rests on replies the gate could not read
     [u] = result.unsure_cells()
-    assert u["unsure_candidate"] == 40 and u["unsure_base"] == 0
-    assert u["unsure_discordant"] == u["discordant"] == 40 and u["could_turn"]
+    assert u["unsure_candidate"] == 40 and u["unsure_base"] == 0 and u["unsure_turns"] == 40
+    assert u["readings"]["unfavourable"]["verdict"] == "FAIL"
     line = result.reading()
-    assert "unsure readings: base 0%, candidate 100%" in line and "could turn" in line
-    assert "harder to read" in line
+    assert "unsure readings: base 0%, candidate 100%" in line
+    assert "1 cells undecided because of unsure readings" in line and "harder to read" in line
+    assert gate.run(replace(cfg, unsure="incorrect"), backend=scripted(answer)).verdict == "FAIL"
 
 
 def test_the_shipped_rules_calibration_is_this_version_measured_on_its_file():

@@ -15,7 +15,7 @@ import pandas as pd
 
 from warmgate.backends import Backend, make_backend
 from warmgate.config import GateConfig
-from warmgate.decide import INCONCLUSIVE, Cell, decide_run, decide_sequential, unsure_cells
+from warmgate.decide import INCONCLUSIVE, Cell, decide_run, decide_sequential
 from warmgate.generate import ProgressFactory, generate_with_baseline
 from warmgate.plan import Job, plan, probe_jobs
 from warmgate.result import GateResult, Provenance
@@ -34,7 +34,7 @@ def conclude(config: GateConfig, table: pd.DataFrame, provenance: Provenance | d
         provenance = Provenance.from_dict(provenance)
     cells, pooled = decide_run(config, table) if cells is None else (cells, [])
     return GateResult(config, table, cells, provenance, warmth_signature(config, table),
-                      pooled, unsure_cells(config, table, cells))
+                      pooled)
 
 
 def make_run_backend(config: GateConfig) -> Backend:

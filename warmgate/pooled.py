@@ -33,6 +33,10 @@ pooled decision whose null is true) is at most alpha under any dependence betwee
 the pooled and cell p-values share items, and nothing here assumes otherwise. The price: at its
 first step a cell is tested at alpha (1 - POOLED_SHARE) / cells instead of alpha / cells; the gain:
 the pooled test starts at POOLED_SHARE x alpha x (its suite's share), a framing count times a cell's level.
+Under `unsure = "bound"` the procedure runs once under each extreme reading of the unsure
+replies (`warmgate.rule`): the sign-flip p-value does not decrease as any item sum falls, so a
+FAIL under the reading favourable to the candidate is a FAIL under the true one, and the bound
+keeps the family-wise error at most alpha.
 As for cells, a pooled decision FAILs when it is rejected and its estimate exceeds its threshold,
 the size-weighted mean of its cells' thresholds (every framing within its threshold keeps the
 mean within their mean), and PASSes when its one-sided (1 - alpha) upper bound is below it.
@@ -41,10 +45,15 @@ mean within their mean), and PASSes when its one-sided (1 - alpha) upper bound i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
-from warmgate.stats import holm_array
+from warmgate.config import GateConfig
+from warmgate.pairing import error_change
+from warmgate.rule import UnsureReadings
+from warmgate.stats import cluster_mean_ci, holm_array
 
 #: The share of a suite's alpha spent on its pooled test at the procedure's first step.
 POOLED_SHARE = 0.5
@@ -114,3 +123,71 @@ def signflip_pvalue(hist: np.ndarray, s: np.ndarray) -> np.ndarray:
     p = np.where(s <= -top, 1.0, np.where(s > top, 0.0, p))
     floor = 0.5 ** (hist[..., 1:].sum(axis=-1))
     return np.clip(np.where(s > top, 0.0, np.maximum(p, floor)), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Pooled(UnsureReadings):
+    """The pooled decision for one suite: all its framings at once, items as clusters."""
+
+    suite: str
+    framings: int
+    items: int
+    units: int  # paired item-cells, refusals left out
+    b: int
+    c: int
+    delta: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    p_adjusted: float
+    threshold_pp: float
+    verdict: str
+    unsure_base: int = 0
+    unsure_candidate: int = 0
+    readings: dict | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.suite}-all-framings"
+
+    def line(self) -> str:
+        """The report line: "<suite>, all framings: +x pp [lo, hi], VERDICT"."""
+        return (f"{self.suite}, all framings: {self.delta * 100:+.1f} pp "
+                f"[{self.ci_low * 100:+.1f}, {self.ci_high * 100:+.1f}], {self.verdict}")
+
+    def message(self) -> str:
+        """The line with its test: counts, threshold and p-values."""
+        return (f"{self.line()} (95% CI, cluster-robust over {self.items} items; newly wrong "
+                f"{self.b}, newly right {self.c} of {self.units} item-framings in "
+                f"{self.framings} framings; threshold +{self.threshold_pp:.3g} pp; exact "
+                f"clustered sign-flip p={self.pvalue:.3g}, adjusted {self.p_adjusted:.3g}"
+                f"{self.unsure_note()})")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "id": self.id, "line": self.line(),
+                "unsure_turns": self.unsure_turns}
+
+
+def pooled_stats(config: GateConfig, pairs: pd.DataFrame, suite: str,
+                  keys: list[tuple[str, str, str]]) -> dict:
+    """Item sums D_i over the suite's cells in this run, and the test, interval, threshold and
+    one-sided (1 - alpha) upper bound."""
+    cells = {(k[1], k[2]) for k in keys}
+    sel = error_change(pairs[pairs.suite == suite])
+    sel = sel[[(a, b) in cells for a, b in zip(sel.amendment_type, sel.prompt_template,
+                                                 strict=True)]]
+    per_item = sel.groupby("item_id").d.agg(["sum", "size"])
+    d_sum, size = per_item["sum"].to_numpy(), per_item["size"].to_numpy()
+    units = int(size.sum())
+    per_cell = sel.groupby(["amendment_type", "prompt_template"]).size()
+    thr = [config.threshold_for(suite, *k) for k in per_cell.index]
+    threshold = (float(np.dot(per_cell.to_numpy(), thr)) / units if units else
+                 float(np.mean([config.threshold_for(*k) for k in keys])))
+    est, lo, hi = cluster_mean_ci(d_sum, size, 0.95)
+    _, _, upper = cluster_mean_ci(d_sum, size, 1 - 2 * config.alpha)
+    p = float(signflip_pvalue(abs_histogram(d_sum), np.array(int(d_sum.sum())))) if units \
+        else 1.0
+    return {"suite": suite, "framings": len(keys), "items": int(len(d_sum)), "units": units,
+            "b": int((sel.d == 1).sum()), "c": int((sel.d == -1).sum()),
+            "delta": est if units else 0.0, "ci_low": max(-1.0, lo), "ci_high": min(1.0, hi),
+            "pvalue": p, "threshold_pp": threshold, "upper": upper}

@@ -70,7 +70,6 @@ class GateResult:
     provenance: Provenance = field(default_factory=Provenance)
     signature: list[SignatureLine] = field(default_factory=list)
     pooled: list[Pooled] = field(default_factory=list)  # per suite, all framings at once
-    unsure: list[dict] = field(default_factory=list)  # per cell: what rests on unsure readings
 
     @property
     def failed(self) -> list[Cell]:
@@ -115,8 +114,11 @@ class GateResult:
                   "pass": "the build passes"}[self.config.inconclusive]
         pooled = [p.suite for p in self.pooled if p.verdict != PASS]
         also = f"; {', '.join(pooled)} over all framings" if pooled else ""
+        unsure = sum(bool(d.unsure_turns) for d in (*self.cells, *self.pooled))
+        why = (f"more items, or a judge for the unsure readings ({unsure} undecided because "
+               "of them), would decide them" if unsure else "more items would decide them")
         return (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells{also} not shown "
-                f"within their thresholds: more items would decide them; inconclusive = "
+                f"within their thresholds: {why}; inconclusive = "
                 f"\"{self.config.inconclusive}\": {effect})")
 
     def reading(self) -> str:
@@ -131,11 +133,13 @@ class GateResult:
         share = {r: float(t.unsure[t.role == r].fillna(False).astype(bool).mean())
                  for r in ROLES if (t.role == r).any()}
         line += "; unsure readings: " + ", ".join(f"{r} {v:.0%}" for r, v in share.items())
-        turning = [u for u in self.unsure_cells() if u["could_turn"]]
+        if self.config.unsure == "incorrect":
+            line += "; unsure = \"incorrect\": counted as the scorer read them (the study's rule)"
+        turning = [d for d in (*self.cells, *self.pooled) if d.unsure_turns]
         if turning:
-            line += (f"; {len(turning)} cell(s) could turn on unsure readings: " + ", ".join(
-                f"{u['cell']} ({u['unsure_discordant']} of {u['discordant']} discordant pairs)"
-                for u in turning))
+            line += (f"; {len(turning)} cells undecided because of unsure readings (" + ", ".join(
+                f"{d.id}: {d.unsure_turns}" for d in turning) + "; scorer = \"cascade\" would "
+                f"send its judge {sum(d.unsure_turns for d in turning)} replies)")
         if share.get("candidate", 0) - share.get("base", 0) > 0.05:
             line += (" (the candidate's replies were harder to read: a misreading that differs "
                      "between models biases the verdict; consider scorer = \"cascade\")")
@@ -147,9 +151,11 @@ class GateResult:
         return line
 
     def unsure_cells(self) -> list[dict]:
-        """Per cell: unsure readings per role, the discordant pairs resting on one, and whether
-        the verdict could turn on them (`decide.unsure_cells`, computed once by the run)."""
-        return self.unsure
+        """Per decision with unsure readings: counts per role, the verdict under each reading,
+        and how many of them could turn it (`warmgate.rule`)."""
+        return [{"id": d.id, "unsure_base": d.unsure_base, "unsure_candidate": d.unsure_candidate,
+                 "readings": d.readings, "verdict": d.verdict, "unsure_turns": d.unsure_turns}
+                for d in (*self.cells, *self.pooled) if d.unsure_base + d.unsure_candidate]
 
     def baseline_record(self) -> dict:
         """The provenance a baseline made from this run's base rows is matched on later."""
@@ -159,6 +165,7 @@ class GateResult:
         record = baseline_record(self.config, self.provenance.role("base"), *scorer)
         if self.provenance.scorer:  # how far the reading of the stored replies was measured
             record["scorer_calibration"] = self.provenance.scorer
+        record["unsure"] = self.config.unsure  # the unsure policy its verdicts were taken under
         return record
 
     def cell(self, suite: str, context: str, belief: str) -> Cell:

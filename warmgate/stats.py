@@ -4,6 +4,8 @@ b = items the base got right and the candidate got wrong (newly wrong); c = the 
 The change in error rate is (b - c) / n. Everything here is a pure function of counts, so the
 gate, the reports, pytest and the simulation benchmark all share one implementation; the
 array functions broadcast over leading axes so that the benchmark can run 10,000 gates at once.
+The verdict itself (FAIL / PASS / INCONCLUSIVE, and bounds over unsure readings) is
+`warmgate.rule.Rule`'s: the projection and the interim looks here call it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from scipy.special import betaln
 from scipy.stats import beta as beta_dist
 from scipy.stats import binom, binomtest, norm
 from scipy.stats import t as t_dist
+
+from warmgate.rule import NAMES, Evidence, Rule
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -85,11 +89,8 @@ def _tango_statistic(b: np.ndarray, c: np.ndarray, n: np.ndarray, delta: np.ndar
 def tango_bounds(
     b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float, iters: int = 50
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper limits {delta: |T(delta)| <= z} by vectorised bisection.
-
-    Large arrays of integer counts repeat a lot (the benchmark's 720,000 cells per look), so
-    each distinct (b, c, n) is solved once.
-    """
+    """Lower and upper limits {delta: |T(delta)| <= z} by vectorised bisection; each distinct
+    (b, c, n) of a large integer array (the benchmark's 720,000 cells per look) solved once."""
     b, c, n = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(b, c, n))
     if b.size > 4096 and all(np.all(x == np.round(x)) for x in (b, c, n)):
         keys = np.stack([b.ravel(), c.ravel(), n.ravel()], axis=1)
@@ -151,14 +152,7 @@ def tango_scalar(b: int, c: int, n: int, z: float, iters: int = 50) -> tuple[flo
 
 def holm(pvalues: list[float]) -> list[float]:
     """Holm step-down adjusted p-values (family-wise error control)."""
-    m = len(pvalues)
-    order = sorted(range(m), key=lambda i: pvalues[i])
-    adjusted = [0.0] * m
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        adjusted[i] = running
-    return adjusted
+    return [float(x) for x in holm_array(np.asarray(pvalues, dtype=float))] if pvalues else []
 
 
 def bh(pvalues: list[float]) -> list[float]:
@@ -240,36 +234,40 @@ def min_detectable_increase(
 
 
 def _projected_verdicts(
-    rate_b: float, rate_c: float, sizes: np.ndarray, threshold_pp: float, alpha: float, z: float
+    rates: list[tuple[float, float]], sizes: np.ndarray, threshold_pp: float, alpha: float,
+    z: float,
 ) -> np.ndarray:
-    """Per size: "FAIL", "PASS" or "" (undecided) at the observed rates, counts rounded."""
-    b, c = np.round(rate_b * sizes), np.round(rate_c * sizes)
-    fail = (mcnemar_greater_array(b.astype(np.int64), c.astype(np.int64)) < alpha) & (
-        (b - c) / sizes * 100 > threshold_pp)
-    _, upper = tango_bounds(b, c, sizes, z)
-    return np.where(fail, "FAIL", np.where(upper * 100 < threshold_pp, "PASS", ""))
+    """Per size: "FAIL", "PASS" or "" at the rates (b/n, c/n) of each reading, counts rounded."""
+    ev = []
+    for rate_b, rate_c in rates:
+        b, c = np.round(rate_b * sizes), np.round(rate_c * sizes)
+        p = mcnemar_greater_array(b.astype(np.int64), c.astype(np.int64))
+        _, upper = tango_bounds(b, c, sizes, z)
+        ev.append(Evidence(p < alpha, (b - c) / sizes * 100, upper * 100, sizes))
+    codes = Rule().decide(ev[0], ev[1] if len(ev) > 1 else None, threshold_pp)
+    return np.array([NAMES[int(k)] if k else "" for k in codes.ravel()]).reshape(codes.shape)
 
 
 def items_to_decide(
     n11: int, b: int, c: int, n00: int, threshold_pp: float, alpha: float,
     confidence_alpha: float | None = None, limit: int = 10_000_000,
+    unfavourable: tuple[int, int] | None = None,
 ) -> tuple[int | None, str]:
-    """Items a cell needs, at its observed rates of newly wrong and newly right, to be decided.
-
-    Projects b/n and c/n to larger n and returns the smallest n at which the verdict would be
-    FAIL (exact test at `alpha`, estimate above threshold) or PASS (Tango upper bound at
-    1 - confidence_alpha below threshold), with which; (None, "") when no size up to `limit`
-    decides it (the estimate sits on the threshold, or threshold 0 with no observed increase).
-    Sizes are tried in vectors: n doubled up to `limit`, then a 64-point grid narrowing on the
-    first decided size (the projected verdict is monotone in n apart from rounding).
-    """
+    """Items a cell needs, at its observed rates of newly wrong and newly right, to be decided:
+    the smallest n at which b/n and c/n projected give FAIL (exact test at `alpha`, estimate
+    above threshold) or PASS (Tango bound at 1 - confidence_alpha below it), with which; (None,
+    "") when no size up to `limit` does. With `unfavourable` (b, c under the unfavourable
+    reading; b, c the favourable one's) the rule's bounds decide each size: a cell that only its
+    unsure readings hold undecided is decided by no number of items. Sizes are tried in vectors:
+    n doubled up to `limit`, then a 64-point grid narrowing on the first decided size."""
     n = n11 + b + c + n00
     if n == 0:
         return None, ""
     z = float(norm.ppf(1 - (alpha if confidence_alpha is None else confidence_alpha)))
-    rb, rc = b / n, c / n
+    rates = [(b / n, c / n)] + ([] if unfavourable is None else
+                                [(unfavourable[0] / n, unfavourable[1] / n)])
     doubled = n * 2 ** np.arange(max(1, math.floor(math.log2(max(limit / n, 1))) + 1))
-    v = _projected_verdicts(rb, rc, doubled, threshold_pp, alpha, z)
+    v = _projected_verdicts(rates, doubled, threshold_pp, alpha, z)
     if not v.any():
         return None, ""
     k = int(np.argmax(v != ""))
@@ -278,7 +276,7 @@ def items_to_decide(
     low, high, verdict = int(doubled[k - 1]), int(doubled[k]), str(v[k])
     while high - low > 1:
         grid = np.unique(np.linspace(low, high, 66).round().astype(np.int64))[1:-1]
-        v = _projected_verdicts(rb, rc, grid.astype(float), threshold_pp, alpha, z)
+        v = _projected_verdicts(rates, grid.astype(float), threshold_pp, alpha, z)
         if not v.any():
             low = int(grid[-1])
             continue
@@ -307,42 +305,44 @@ def anytime_pvalue(b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, np.exp(-log_e_value(b, c)))
 
 
-CONTINUE, STOP_FAIL, STOP_PASS = 0, 1, 2
+CONTINUE, STOP_FAIL, STOP_PASS = 0, 1, 2  # the rule's codes: undecided, FAIL, PASS
 
 
 def sequential_look(
     b: np.ndarray, c: np.ndarray, n: np.ndarray, p_running: np.ndarray, state: np.ndarray,
     thresholds_pp: np.ndarray, alpha: float, looks: int, anytime: bool = False,
+    bounded: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One interim look over every cell (last axis = cells; leading axes = independent runs).
 
     b, c, n: cumulative counts of cells still running (ignored where state != CONTINUE);
     p_running: each cell's sequential p-value so far (start at 1); state: CONTINUE / STOP_FAIL /
-    STOP_PASS. The sequential p-value is `looks` x the smallest exact one-sided McNemar p over
-    the looks so far (alpha spent evenly over the planned looks, a Bonferroni bound), or with
-    anytime=True the running minimum of the anytime-valid p-value (any number of looks, less
-    power). A cell stops as FAIL when Holm over all cells' sequential p-values rejects it and
-    its estimate exceeds its threshold: rejections only grow as p-values fall, so the
-    family-wise error stays <= alpha over the whole sequence. It stops as PASS when its Tango
-    upper bound at one-sided level alpha / looks is below its threshold. Returns the new
-    (p_running, state); cells still CONTINUE after the last look are INCONCLUSIVE.
-    """
+    STOP_PASS. The sequential p-value is `looks` x the smallest exact one-sided McNemar p so far
+    (alpha spent evenly over the planned looks), or with anytime=True the running minimum of the
+    anytime-valid p-value. A cell stops as FAIL when Holm over all cells' sequential p-values
+    rejects it and its estimate exceeds its threshold (rejections only grow as p-values fall:
+    family-wise error <= alpha over the sequence), as PASS when its Tango bound at one-sided
+    level alpha / looks is below its threshold. bounded=True: b, c and p_running hold readings
+    on axis -2 (favourable, unfavourable, then any riding along for display), and a cell stops
+    only once `Rule` settles it under both. Returns the new (p_running, state)."""
     b, c, n = (np.asarray(x, dtype=float) for x in (b, c, n))
     live = state == CONTINUE
+    thr = np.asarray(thresholds_pp, dtype=float)
+    live_r, n_r = (live[..., None, :], n[..., None, :]) if bounded else (live, n)
+    thr = np.expand_dims(thr, -2) if bounded else thr
     if anytime:
         p_now = anytime_pvalue(b, c)
     else:
         p_now = np.minimum(1.0, looks * mcnemar_greater_array(b.astype(np.int64),
                                                               c.astype(np.int64)))
-    p_running = np.where(live, np.minimum(p_running, p_now), p_running)
-    adjusted = holm_array(p_running)
-    safe_n = np.where(n > 0, n, 1.0)
-    delta_pp = np.where(n > 0, (b - c) / safe_n * 100, 0.0)
-    fail = live & (n > 0) & (adjusted < alpha) & (delta_pp > thresholds_pp)
-    z = float(norm.ppf(1 - alpha / looks))
-    _, upper = tango_bounds(b, c, n, z)
-    passed = live & ~fail & (n > 0) & (upper * 100 < thresholds_pp)
-    state = np.where(fail, STOP_FAIL, np.where(passed, STOP_PASS, state))
+    p_running = np.where(live_r, np.minimum(p_running, p_now), p_running)
+    safe_n = np.where(n_r > 0, n_r, 1.0)
+    _, upper = tango_bounds(b, c, np.broadcast_to(n_r, b.shape), float(norm.ppf(1 - alpha / looks)))
+    ev = Evidence(holm_array(p_running) < alpha, np.where(n_r > 0, (b - c) / safe_n * 100, 0.0),
+                  upper * 100, n_r)
+    codes = Rule().codes(ev, thr)
+    codes = Rule.combine(codes[..., 0, :], codes[..., 1, :]) if bounded else codes
+    state = np.where(live & (codes != CONTINUE), codes, state)
     return p_running, state
 
 

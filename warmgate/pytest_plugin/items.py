@@ -43,7 +43,7 @@ class CellItem(_GateItem):
         for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
                     "threshold_pp", "verdict"):
             self.user_properties.append((key, getattr(cell, key)))
-        _judge(self, cell.verdict, cell.message())
+        _judge(self, cell.verdict, cell.message(), cell.undecided_because())
 
 
 POOLED_KEYS = ("framings", "items", "units", "b", "c", "delta", "ci_low", "ci_high", "pvalue",
@@ -66,12 +66,14 @@ class PooledItem(_GateItem):
         for key in POOLED_KEYS:  # plain Python numbers: xdist sends them to the controller
             value = getattr(pooled, key)
             self.user_properties.append((key, value.item() if hasattr(value, "item") else value))
-        _judge(self, pooled.verdict, pooled.message())
+        _judge(self, pooled.verdict, pooled.message(), pooled.undecided_because())
 
 
-def _judge(item: _GateItem, verdict: str, message: str) -> None:
+def _judge(item: _GateItem, verdict: str, message: str,
+           why: str = "not shown within its threshold") -> None:
     """A decision as a test outcome: FAIL fails, INCONCLUSIVE follows the `inconclusive`
-    policy (fail / warn / pass), PASS passes; under a baseline update everything passes."""
+    policy (fail / warn / pass), PASS passes; under a baseline update everything passes.
+    `why`: the reason an INCONCLUSIVE one is undecided (too few items, unsure readings)."""
     s = session_of(item.config)
     if s.updating:
         item.add_report_section("call", "warmgate", f"{message}\n(baseline update: "
@@ -81,8 +83,7 @@ def _judge(item: _GateItem, verdict: str, message: str) -> None:
         raise CellFailed(message)
     if verdict == "INCONCLUSIVE":
         policy = s.config.inconclusive
-        reason = (f"not shown within its threshold (inconclusive = \"{policy}\"): "
-                  f"{message}")
+        reason = f"{why} (inconclusive = \"{policy}\"): {message}"
         item.user_properties.append(("reason", reason))
         if policy == "fail":
             raise CellFailed(reason)

@@ -30,6 +30,7 @@ def summary(result: GateResult) -> dict:
         "pooled": [p.to_dict() for p in result.pooled],
         "warmth_gap": gap_lines(result),
         "reading": result.reading(),
+        "unsure": result.config.unsure,  # the policy: bound (both readings) or incorrect
         "unsure_cells": result.unsure_cells(),
         "provenance": result.provenance.to_dict(),
     }

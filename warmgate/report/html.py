@@ -6,7 +6,7 @@ import base64
 import html
 
 from warmgate.report.flips import counted_refusals, describe_models, flipped_items, gap_lines, refusal_cells
-from warmgate.report.markdown import verdict_of
+from warmgate.report.markdown import by_reading, verdict_of
 from warmgate.report.plot import forest_plot_png
 
 _CSS = """
@@ -57,7 +57,8 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
             f'<th class="{"l" if h in ("suite", "context", "belief", "verdict") else ""}">{h}</th>'
             for h in ("suite", "context", "belief", "n", "base err", "cand err", "newly wrong",
                       "newly right", "change (pp)", "95% CI (pp)", "threshold (pp)",
-                      "p (adj.)", "refusals base/cand", "verdict")) + "</tr></thead><tbody>",
+                      "p (adj.)", "refusals base/cand", "unsure base/cand",
+                      "for / against the candidate", "verdict")) + "</tr></thead><tbody>",
     ]
     for c in result.cells:
         out.append(
@@ -68,6 +69,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
             f"<td>[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}]</td>"
             f"<td>+{c.threshold_pp:g}</td><td>{c.p_adjusted:.3g}</td>"
             f"<td>{c.refusals_base}/{c.refusals_candidate}</td>"
+            f"<td>{c.unsure_base}/{c.unsure_candidate}</td><td>{_e(by_reading(c))}</td>"
             f'<td class="l {_e(c.verdict)}">{_e(c.verdict)}</td></tr>'
         )
     out.append("</tbody></table>")

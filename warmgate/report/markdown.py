@@ -24,6 +24,12 @@ def _cell_text(text: str, limit: int = 400) -> str:
     return html.escape(text, quote=False).replace("|", "\\|")
 
 
+def by_reading(decision) -> str:
+    """The verdict under the reading of the unsure replies for and against the candidate."""
+    r = decision.readings
+    return f"{r['favourable']['verdict']} / {r['unfavourable']['verdict']}" if r else "-"
+
+
 def verdict_of(result) -> str:
     """The run's three-valued verdict (INCONCLUSIVE never reads PASS)."""
     return result.verdict
@@ -47,15 +53,16 @@ def render_markdown(result, max_flips: int = 10) -> str:
         f"Reading: {_cell_text(result.reading(), 1000)}.",
         "",
         "| suite | context | belief | n | base err | cand err | change (pp) | 95% CI (pp) "
-        "| threshold (pp) | p (adj.) | verdict |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| threshold (pp) | p (adj.) | unsure base/cand | for / against the candidate | verdict |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for c in result.cells:
         lines.append(
             f"| {c.suite} | {c.context} | {c.belief} | {c.n} | {c.base_error:.1%} | "
             f"{c.candidate_error:.1%} | {c.delta * 100:+.1f} | "
             f"[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}] | +{c.threshold_pp:g} | "
-            f"{c.p_adjusted:.3g} | {_ICON.get(c.verdict, '')} **{c.verdict}** |"
+            f"{c.p_adjusted:.3g} | {c.unsure_base}/{c.unsure_candidate} | {by_reading(c)} | "
+            f"{_ICON.get(c.verdict, '')} **{c.verdict}** |"
         )
     if result.pooled:
         lines += ["", "Pooled per suite (items as clusters, in the closed procedure with the "

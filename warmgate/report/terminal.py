@@ -13,6 +13,7 @@ from rich.table import Table
 
 from warmgate.config import getenv, in_ci
 from warmgate.decide import FAIL, PASS
+from warmgate.report.markdown import by_reading
 from warmgate.result import GateResult
 
 _STYLE = {PASS: "green", FAIL: "bold red"}
@@ -22,7 +23,7 @@ def cells_table(result: GateResult) -> Table:
     """A rich table with one row per cell."""
     t = Table(title="warmgate: change in error rate, candidate vs base (pp)")
     for col in ("suite", "context", "belief", "n", "base", "cand", "change",
-                "95% CI", "thr", "p adj.", "refus.", "verdict"):
+                "95% CI", "thr", "p adj.", "refus.", "unsure", "for/against", "verdict"):
         t.add_column(col, justify="right" if col not in ("suite", "context", "belief") else "left")
     for c in result.cells:
         t.add_row(
@@ -30,6 +31,7 @@ def cells_table(result: GateResult) -> Table:
             f"{c.base_error:.0%}", f"{c.candidate_error:.0%}", f"{c.delta * 100:+.1f}",
             f"[{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}]", f"{c.threshold_pp:g}",
             f"{c.p_adjusted:.3g}", f"{c.refusals_base}/{c.refusals_candidate}",
+            f"{c.unsure_base}/{c.unsure_candidate}", by_reading(c),
             f"[{_STYLE.get(c.verdict, 'yellow')}]{c.verdict}[/]",
         )
     return t
