@@ -83,6 +83,7 @@ class Case:
     pytest_rc: int = pytest.ExitCode.USAGE_ERROR
     pyproject: str | None = None  # the whole file, for cases about its shape
     env: dict[str, str] = field(default_factory=dict)
+    absent: str = ""  # a text that must not appear anywhere in the output (a secret)
 
     def write(self, folder: Path) -> None:
         files = {"toy.jsonl": jsonl(*(row(i) for i in range(4))), **self.files}
@@ -241,6 +242,7 @@ CORPUS = [
 
 def _check_output(case: Case, out: str) -> None:
     assert case.fragment in out, out[-3000:]
+    assert not case.absent or case.absent not in out, out[-3000:]
     assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
 
 

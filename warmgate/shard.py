@@ -25,10 +25,12 @@ import pandas as pd
 
 from warmgate import __version__
 from warmgate.atomic import write_json
+from warmgate.baselines.integrity import file_sha256
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.result import Provenance
 from warmgate.results import KEY, read_parquet, write_parquet
+from warmgate.secrets import redact
 
 MANIFEST = "shard.json"
 TABLE = "results.parquet"
@@ -123,9 +125,34 @@ _NOT_FINGERPRINTED = ("report", "baselines", "batch_size")
 
 def config_fingerprint(cfg: GateConfig, root: Path | None = None) -> str:
     """sha256 over everything that changes outputs or verdicts (not output folders)."""
-    data = {k: v for k, v in config_to_dict(cfg, root).items() if k not in _NOT_FINGERPRINTED}
+    return dict_fingerprint(config_to_dict(cfg, root))
+
+
+def dict_fingerprint(config: dict[str, Any]) -> str:
+    """config_fingerprint of a configuration already written as data (a shard's `config`)."""
+    data = {k: v for k, v in config.items() if k not in _NOT_FINGERPRINTED}
     data["warmgate_version"] = __version__
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+#: The provenance fields that name what generated a role's replies: shards whose roles differ
+#: in one of them were not made by the same models.
+_IDENTITY_FIELDS = ("model_fingerprint", "adapter_fingerprint")
+
+
+def identity_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Where two shards' provenance says different models made a role's replies ([] if none).
+
+    One small function on purpose: the reply-identity work will replace this comparison."""
+    out = []
+    for role in ("base", "candidate"):
+        ra, rb = a.get(role) or {}, b.get(role) or {}
+        if not (isinstance(ra, dict) and isinstance(rb, dict)):
+            continue
+        for key in _IDENTITY_FIELDS:
+            if ra.get(key) != rb.get(key):
+                out.append(f"{role} {key} {ra.get(key)!r} vs {rb.get(key)!r}")
+    return out
 
 
 # -- writing and merging shards --
@@ -134,7 +161,7 @@ def write_shard(folder: Path, cfg: GateConfig, shard: Shard, table: pd.DataFrame
                 provenance: Provenance, total_jobs: int) -> Path:
     """Write a shard's results table and manifest into `folder`."""
     write_parquet(table, folder / TABLE)
-    write_json(folder / MANIFEST, {
+    write_json(folder / MANIFEST, redact({
         "shard": shard.index,
         "count": shard.count,
         "by": shard.by,
@@ -142,9 +169,10 @@ def write_shard(folder: Path, cfg: GateConfig, shard: Shard, table: pd.DataFrame
         "config": config_to_dict(cfg),
         "jobs_total": total_jobs,
         "rows": len(table),
+        "results_sha256": file_sha256(folder / TABLE),
         "provenance": provenance.to_dict(),
         "warmgate_version": __version__,
-    })
+    }))
     return folder
 
 
@@ -157,9 +185,21 @@ def _read_manifest(folder: Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise WarmgateError(f"{path}: invalid JSON at line {e.lineno} ({e.msg})") from None
-    for key in ("shard", "count", "by", "config_sha256", "config", "jobs_total"):
+    if not isinstance(data, dict):
+        raise WarmgateError(f"{path}: a shard manifest is a JSON object")
+    for key in ("shard", "count", "by", "config_sha256", "config", "jobs_total", "results_sha256"):
         if key not in data:
-            raise WarmgateError(f"{path}: missing field {key!r}")
+            raise WarmgateError(f"{path}: missing field {key!r}" + (
+                " (a shard written by an older warmgate: re-run it)"
+                if key == "results_sha256" else ""))
+    if not isinstance(data["config"], dict) or dict_fingerprint(data["config"]) != \
+            data["config_sha256"]:
+        raise WarmgateError(f"{path}: its config does not match its config_sha256 (edited "
+                            "after the shard was written, or written by another warmgate "
+                            "version); re-run the shard")
+    if file_sha256(folder / TABLE) != data["results_sha256"]:
+        raise WarmgateError(f"{folder / TABLE}: does not match results_sha256 in {path} (edited "
+                            "or corrupted after the shard was written); re-run the shard")
     return data
 
 
@@ -179,6 +219,12 @@ def merge(folders: Sequence[Path]):
                     f"{first[key]!r}; these shards are not from one run. Re-run every shard with "
                     "the same configuration and warmgate version."
                 )
+    for folder, m in manifests[1:]:
+        differ = identity_differences(first.get("provenance") or {}, m.get("provenance") or {})
+        if differ:
+            raise WarmgateError(f"{folder / MANIFEST}: made by other models than "
+                                f"{first_dir / MANIFEST} ({'; '.join(differ)}); every shard of "
+                                "a run must generate with the same weights and adapter")
     seen: dict[int, Path] = {}
     for folder, m in manifests:
         if m["shard"] in seen:

@@ -34,11 +34,9 @@ def _agreement(args: argparse.Namespace) -> int:
     scorer = _scorer(args)
     result = agreement(df, scorer, str(path))
     sent = getattr(scorer, "sent", None)  # the cascade's count of replies sent to its judge
-    by_family = {fam: {"rows": got.n, "agreement_pct": round(got.percent, 1),
-                       "kappa": round(got.kappa, 3)}
-                 for fam, got in result.groups("family").items()}
     print(f"scorer {scorer.name} {scorer.version} vs labels in {path}")
-    print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {result.kappa:.3f}")
+    kappa = "undefined (one class only)" if result.kappa != result.kappa else f"{result.kappa:.3f}"
+    print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {kappa}")
     if sent is not None:
         print(f"cascade: {sent} of {result.n} replies sent to the judge (the rules were unsure)")
     for line in result.summary_lines():
@@ -57,11 +55,14 @@ def _agreement(args: argparse.Namespace) -> int:
         print(f"  row {d['row']} {d['item_id']} ({d['belief']}): label {d['label']}, "
               f"scored {d['scored']}{flag}: {out!r}")
     if args.calibration:
-        rec = calibration.record(scorer.name, scorer.version, result, path, by_family)
+        rec = calibration.record(scorer.name, scorer.version, result, path)
         where = calibration.write(rec, Path(args.calibration))
         print(f"calibration record: {where} (name it in [tool.warmgate] judge.calibration; "
               "gate runs then show it in every report)")
-    below = result.percent < args.min_agreement or result.kappa < args.min_kappa
+        for why in calibration.shortfalls(rec):
+            print(f"  short of the bar a gate run requires: {why}")
+    # an undefined kappa (NaN) is below every bar
+    below = result.percent < args.min_agreement or not result.kappa >= args.min_kappa
     return 1 if below else 0
 
 

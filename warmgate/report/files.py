@@ -18,6 +18,7 @@ from warmgate.report.markdown import render_markdown, verdict_of
 from warmgate.report.plot import forest_plot_png
 from warmgate.result import GateResult
 from warmgate.results import write_parquet
+from warmgate.secrets import redact
 
 FILES = ("results.parquet", "summary.json", "summary.md", "report.html", "forest.png")
 
@@ -31,7 +32,7 @@ def summary(result: GateResult) -> dict:
         "warmth_gap": gap_lines(result),
         "reading": result.reading(),
         "unsure_cells": result.unsure_cells(),
-        "provenance": result.provenance.to_dict(),
+        "provenance": redact(result.provenance.to_dict()),
     }
 
 
