@@ -116,11 +116,42 @@ class ShardItem(_GateItem):
                                 f"rows) written to {folder}; decide with `warmgate merge`")
 
 
-def collect(session: pytest.Session, items: list[pytest.Item]) -> None:
-    """Append the gate's items: the shard's one, or one per cell and one pooled per suite."""
+def collect(session: pytest.Session, items: list[pytest.Item]) -> list[pytest.Item]:
+    """Append the gate's items: the shard's one, or one per cell and one pooled per suite; and
+    report them as collected (so the header, `--collect-only` and test-listing tools see them).
+    """
     cfg = session_of(session.config).config
     if cfg is None:
-        return
+        return []
+    before = len(items)
+    _append_items(session, items, cfg)
+    added = items[before:]
+    session.config.hook.pytest_collectreport(report=pytest.CollectReport(
+        "warmgate", "passed", None, list(added)))
+    return added
+
+
+def keep_pooled(config: pytest.Config, items: list[pytest.Item],
+                added: list[pytest.Item]) -> None:
+    """Put back a suite's pooled item that `-k` or `-m` deselected while one of its cells is
+    still selected: "2 passed, 3 deselected" must not hide the suite's pooled FAIL."""
+    kept = {id(i) for i in items}
+    explicit = tuple(config.getoption("deselect", None) or ())
+    back = [p for p in added if isinstance(p, PooledItem) and id(p) not in kept
+            and not (explicit and p.nodeid.startswith(explicit))
+            and any(isinstance(i, CellItem) and i.cell[0] == p.suite for i in items)]
+    for p in back:
+        last = max(k for k, i in enumerate(items) if isinstance(i, CellItem) and
+                   i.cell[0] == p.suite)
+        items.insert(last + 1, p)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if back and reporter is not None:  # they were counted as deselected: they are not
+        ids = {id(p) for p in back}
+        reporter.stats["deselected"] = [i for i in reporter.stats.get("deselected", [])
+                                        if id(i) not in ids]
+
+
+def _append_items(session: pytest.Session, items: list[pytest.Item], cfg) -> None:
     shard = session.config.getoption("warmgate_shard")
     if shard:
         name = f"warmgate_shard[{shard}]"
