@@ -157,7 +157,7 @@ CORPUS = [
          fragment="items must be a whole number >= 1 or 'study', got 'true'"),
     Case("items-fraction-flag", flags=["--items", "2.7"],
          fragment="items must be a whole number >= 1 or 'study', got '2.7'"),
-    Case("alpha-out-of-range", {"alpha": 1.5}, fragment="alpha must be a number between 0 and 1"),
+    Case("alpha-out-of-range", {"alpha": 1.5}, fragment="alpha must be a number between 0 and 0.5"),
     Case("early-stopping-negative", {"early_stopping": -1},
          fragment="early_stopping must be a whole number >= 0"),
     Case("inconclusive-unknown", {"inconclusive": "maybe"}, fragment="unknown inconclusive policy 'maybe'"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 import warnings
 
@@ -61,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         # /dev/null so the interpreter's final flush cannot raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except (OSError, sqlite3.Error) as e:  # the machine's fault (files, sockets), not a bug
+        print(f"warmgate: error: {type(e).__name__}: {e} (an environment fault: a file, folder, "
+              "database or connection warmgate needs failed; not a verdict, not a bug of "
+              "warmgate)", file=sys.stderr)
+        return 2
     except Exception as e:  # a bug in warmgate: its own exit code, so CI never reads it as FAIL
         import traceback
 

@@ -126,7 +126,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
         buf = io.StringIO()
         print_result(s.result, Console(file=buf, width=140,
-                                       force_terminal=terminalreporter.hasmarkup))
+                                       force_terminal=terminalreporter.hasmarkup),
+                     door="update" if s.updating else "pytest")
         terminalreporter.write_sep("=", "warmgate")
         terminalreporter.write(buf.getvalue())
     if s.report_lines:

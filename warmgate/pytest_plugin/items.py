@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from warmgate.errors import WarmgateError
+from warmgate.preflight import ENVIRONMENT_ERRORS, environment_note
 from warmgate.pytest_plugin.session import session_of
+from warmgate.report.junit import properties
 
 
 class CellFailed(Exception):
@@ -24,6 +26,8 @@ class _GateItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CellFailed | WarmgateError):
             return str(excinfo.value)
+        if isinstance(excinfo.value, ENVIRONMENT_ERRORS):
+            return environment_note("run the gate", excinfo.value, after_verdict=False)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
@@ -40,14 +44,8 @@ class CellItem(_GateItem):
     def runtest(self) -> None:
         s = session_of(self.config)
         cell = s.gate_result().cell(*self.cell)
-        for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
-                    "threshold_pp", "verdict"):
-            self.user_properties.append((key, getattr(cell, key)))
+        self.user_properties.extend(properties(cell))
         _judge(self, cell.verdict, cell.message())
-
-
-POOLED_KEYS = ("framings", "items", "units", "b", "c", "delta", "ci_low", "ci_high", "pvalue",
-               "p_adjusted", "threshold_pp", "verdict")
 
 
 class PooledItem(_GateItem):
@@ -63,9 +61,7 @@ class PooledItem(_GateItem):
         pooled = next((p for p in result.pooled if p.suite == self.suite), None)
         if pooled is None:  # early stopping decides cells only
             pytest.skip(f"no pooled decision for {self.suite}: early stopping decides cells only")
-        for key in POOLED_KEYS:  # plain Python numbers: xdist sends them to the controller
-            value = getattr(pooled, key)
-            self.user_properties.append((key, value.item() if hasattr(value, "item") else value))
+        self.user_properties.extend(properties(pooled))
         _judge(self, pooled.verdict, pooled.message())
 
 

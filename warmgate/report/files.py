@@ -8,6 +8,7 @@ and forest.png. Every file is written atomically: a reader never sees half a rep
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from warmgate.atomic import make_dir, write_bytes
@@ -49,6 +50,10 @@ def write_report(result: GateResult, folder: Path) -> Path:
     write_bytes(folder / "report.html", render_html(result, png=png).encode("utf-8"))
     step = getenv("GITHUB_STEP_SUMMARY")
     if step:
-        with open(step, "a", encoding="utf-8") as f:
-            f.write(md + "\n")
+        try:
+            with open(step, "a", encoding="utf-8") as f:
+                f.write(md + "\n")
+        except OSError as e:  # the runner's fault: the report folder is written, the verdict stands
+            warnings.warn(f"GITHUB_STEP_SUMMARY={step}: could not append the job summary ({e})",
+                          UserWarning, stacklevel=2)
     return folder

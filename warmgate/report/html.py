@@ -48,6 +48,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
         f"<code>{_e(cand)}</code>. Family-wise alpha {result.config.alpha:g} (weighted Holm "
         "over cells and pooled tests).</p>",
         f'<p class="muted">Reading: {_e(result.reading())}.</p>',
+        f'<p class="muted" id="baseline-used">{_e(result.baseline_line())}.</p>',
         "<h2>Change in error rate per cell</h2>",
         '<img class="plot" id="forest-plot" alt="forest plot: change in error rate per cell '
         'with 95% intervals and thresholds" src="data:image/png;base64,'
