@@ -228,3 +228,59 @@ def test_merge_refuses_shards_of_two_candidates_and_writes_no_secret(tmp_path, c
     rc, out = _merge(folders, capsys)
     assert rc == 2 and "candidate model_fingerprint 'regressed-candidate' vs " \
         "'other-candidate'" in out, out
+
+
+# items 10, 12: input the gate accepted and then crashed on (exit 70), or a machine it cannot
+# write to: exit 2 before any work, or the verdict's code with the fault said
+PASSING = {"thresholds": {"unmodified": 30.0}}
+TWENTY = {"toy.jsonl": jsonl(*(row(i) for i in range(N)))}
+CASES_ENV = [
+    Case("alpha-above-a-half", {"alpha": 0.7}, fragment="alpha must be a number between 0 and 0.5"),
+    Case("report-path-is-a-file", {"report": "rep"}, {"rep": "a file"},
+         fragment="rep is not a folder (a file is in the way); remove it or set report"),
+    Case("cache-path-is-a-file", {"cache": "c/generations"}, {"c": "a file"},
+         fragment="c is not a folder (a file is in the way); remove it or set cache"),
+    Case("step-summary-in-a-missing-folder", PASSING, TWENTY,
+         env={"GITHUB_STEP_SUMMARY": "/nonexistent-31/step/summary.md"},
+         fragment="GITHUB_STEP_SUMMARY=/nonexistent-31/step/summary.md: its folder does not "
+         "exist", cli_rc=0, pytest_rc=0),
+]
+
+
+@pytest.mark.parametrize("case", CASES_ENV, ids=lambda c: c.id)
+def test_environment_through_warmgate_run(case: Case, tmp_path, monkeypatch, capsys) -> None:
+    through_cli(case, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("case", CASES_ENV, ids=lambda c: c.id)
+def test_environment_through_pytest(case: Case, pytester, monkeypatch) -> None:
+    through_pytest(case, pytester, monkeypatch)
+
+
+def _read_only_database(*args, **kwargs):
+    import sqlite3
+
+    raise sqlite3.OperationalError("attempt to write a readonly database")
+
+
+def test_a_read_only_cache_database_is_an_environment_fault(tmp_path, pytester, monkeypatch,
+                                                            capsys) -> None:
+    """Item 12, as root cannot make a file read-only: the database refuses the write."""
+    monkeypatch.setattr("warmgate.cache.GenerationCache.__init__", _read_only_database)
+    case = Case("read-only-cache", {**PASSING, "cache": "c"}, TWENTY,
+                fragment="attempt to write a readonly database")
+    through_cli(case, tmp_path, monkeypatch, capsys)
+    through_pytest(case, pytester, monkeypatch)
+
+
+def test_a_report_the_machine_refuses_keeps_the_verdicts_exit_code(tmp_path, pytester,
+                                                                   monkeypatch, capsys) -> None:
+    def refuse(result, folder):
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr("warmgate.report.files.write_report", refuse)
+    case = Case("report-refused", {"backend": f"{GATE}:Regressed"}, TWENTY, cli_rc=1,
+                pytest_rc=pytest.ExitCode.TESTS_FAILED,
+                fragment="an environment fault, not a verdict; the verdict's exit code stands")
+    through_cli(case, tmp_path, monkeypatch, capsys)
+    through_pytest(case, pytester, monkeypatch)

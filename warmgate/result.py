@@ -136,6 +136,11 @@ class GateResult:
         share = {r: float(t.unsure[t.role == r].fillna(False).astype(bool).mean())
                  for r in ROLES if (t.role == r).any()}
         line += "; unsure readings: " + ", ".join(f"{r} {v:.0%}" for r, v in share.items())
+        unparsed = int(t.flag.fillna("").astype(str).str.contains("judge-unparsed").sum()) \
+            if "flag" in t else 0
+        if unparsed:
+            line += (f"; the judge named no verdict on {unparsed} of {len(t)} replies (the "
+                     "rules' reading stands for those, marked unsure)")
         turning = [u for u in self.unsure_cells() if u["could_turn"]]
         if turning:
             line += (f"; {len(turning)} cell(s) could turn on unsure readings: " + ", ".join(

@@ -69,10 +69,17 @@ def _agreement(args: argparse.Namespace) -> int:
 def _rescore(args: argparse.Namespace) -> int:
     from warmgate.results import ordered, read_parquet, write_parquet
     from warmgate.scoring.rescore import items_of, score_rows
+    from warmgate.suites import builtin_names
 
     table = read_parquet(Path(args.results))
+    files = {Path(p).stem: p for p in args.suite or []}
+    unknown = sorted(set(table.suite.astype(str)) - set(builtin_names()) - set(files))
+    if unknown:
+        raise WarmgateError(f"{args.results}: suite(s) {', '.join(unknown)} are not built in; "
+                            "name the file each came from: --suite PATH.jsonl (the run's "
+                            "[tool.warmgate] suites)")
     scorer = _scorer(args)
-    rescored = score_rows(table, items_of(table, args.results), scorer)
+    rescored = score_rows(table, items_of(table, args.results, files), scorer)
     out = Path(args.output or args.results)
     write_parquet(ordered(rescored), out)
     changed = int((table["evaluation"] != rescored["evaluation"]).sum())
@@ -115,6 +122,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--judge-cache", metavar="DIR", help="judge verdict cache (default: "
                    "<warmgate cache>/judge)")
     p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")
+    p.add_argument("--suite", action="append", metavar="PATH.jsonl",
+                   help="with RESULTS.parquet: a suite file the table's rows came from (a "
+                   "custom suite, named by its file's stem); repeat for several")
     p.add_argument("--show", type=int, default=50, metavar="N", help="disagreements to print")
     p.add_argument("--min-agreement", type=float, default=90.0, metavar="PCT",
                    help="exit 1 below this agreement (default 90, the study's judge vs humans)")
