@@ -54,8 +54,9 @@ def _labelled(*labels: str) -> str:
                     "answer_type": "short", "family": "toy"} for i, lab in enumerate(labels)))
 
 
-def _measure(labelled: str, edit=None):
-    """A callable writing cal.json as `warmgate score` writes it (then `edit` applied to it)."""
+def _measure(labelled: str, edit=None, relabel: bool = False):
+    """A callable writing cal.json as `warmgate score` writes it (then `edit` applied to it;
+    with `relabel`, the labelled set is edited after the measurement)."""
     def make(p: Path) -> None:
         (p.parent / "labelled.jsonl").write_text(labelled)
         main(["score", "--agreement", str(p.parent / "labelled.jsonl"), "--judge", "j",
@@ -63,6 +64,8 @@ def _measure(labelled: str, edit=None):
               "--calibration", str(p)])
         if edit is not None:
             p.write_text(json.dumps(edit(json.loads(p.read_text()))))
+        if relabel:
+            (p.parent / "labelled.jsonl").write_text(labelled.replace("INCORRECT", "CORRECT"))
     return make
 
 
@@ -94,6 +97,8 @@ CASES = [
             id="calibration-edited-by-hand", fragment="does not match its record_sha256"),
     _judged(_measure(_labelled(*["CORRECT", "INCORRECT"] * 20), _unsealed),
             id="calibration-seal-removed", fragment="the record is not sealed"),
+    _judged(_measure(_labelled(*["CORRECT", "INCORRECT"] * 20), None, relabel=True),
+            id="calibration-labelled-set-changed", fragment="has changed since this record"),
     # item 11: records of the wrong shape are bad input, required or not
     _judged(lambda p: p.write_text("[1, 2]"), False, id="calibration-array",
             fragment="a calibration record is a JSON object, got list"),
@@ -284,3 +289,12 @@ def test_a_report_the_machine_refuses_keeps_the_verdicts_exit_code(tmp_path, pyt
                 fragment="an environment fault, not a verdict; the verdict's exit code stands")
     through_cli(case, tmp_path, monkeypatch, capsys)
     through_pytest(case, pytester, monkeypatch)
+
+
+def test_what_a_run_writes_out_is_redacted(tmp_path, monkeypatch, capsys) -> None:
+    """Item 9: a key in a backend's provenance reaches neither summary.json nor the terminal."""
+    case = Case("leaky-provenance", {"backend": f"{GATE}:OtherCandidate"}, TWENTY, cli_rc=1,
+                fragment="FAIL", absent="sk-live-leaked0123")
+    through_cli(case, tmp_path, monkeypatch, capsys)
+    for name in ("summary.json", "summary.md", "report.html"):
+        assert "sk-live-leaked0123" not in (tmp_path / "rep" / name).read_text(), name
