@@ -299,6 +299,8 @@ def test_an_unhashed_manifest_is_read_and_named_unverified(cfg, scripted, capsys
         warnings.simplefilter("error")
         result = run(cfg, backend=Provenanced(scripted, cfg))
     assert result.provenance.baseline["resealed_by"] == "ana"
+    assert "v0001 (approved by" in result.baseline_line()
+    assert "re-sealed by ana), " in result.baseline_line()
     assert main(["baseline", "seal", ref, "--baselines", cfg.baselines, "--by", "ana",
                  "--reason", "again"]) == 2
     assert "already sealed" in capsys.readouterr().err
