@@ -1,10 +1,13 @@
 """Splitting one gate run into shards, and putting the shards back together.
 
 A shard is a deterministic slice of the run's work: every n-th item (all its framings, both
-roles) or every n-th cell. Each shard writes its results table and a manifest; `merge` checks
-that the shards belong to one run (same configuration fingerprint, every shard once, no row
-twice, none missing), concatenates them and decides every cell over the whole table, so that
-the family-wise correction spans all cells exactly as in a single run.
+roles) or every n-th cell. Each shard writes its results table and a manifest (redacted: no
+key-like value leaves the machine); `merge` checks that the shards belong to one run (each
+configuration fingerprint recomputed from the configuration it carries and the same in all,
+each results table matching its hash, the same model and adapter fingerprints per role, every
+shard once, no row twice, none missing), concatenates them and decides every cell over the
+whole table, so that the family-wise correction spans all cells exactly as in a single run.
+The hashes show an edit; they are not signatures (whoever edits both can recompute them).
 
 The same machinery serves pytest-xdist inside one session: worker k generates part k, and any
 worker that needs a part nobody has made yet takes that part's lock and makes it, so nothing is

@@ -59,8 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """`warmgate merge SHARD_DIR...`."""
     p = sub.add_parser(
         "merge", help="combine the shard folders of one run (pytest --warmgate-shard I/N), decide",
-        description="Check that the shard folders belong to one run (same configuration "
-        "fingerprint, every shard once, no row twice), decide every cell over the combined "
+        description="Check that the shard folders belong to one run (each shard's configuration "
+        "fingerprint recomputed and the same, its results table matching its hash, the same "
+        "model and adapter fingerprints, every shard once, no row twice), decide every cell "
+        "over the combined "
         "results table, print the table and write the report folder. Exit codes: 0 pass, "
         "1 a cell failed, 2 usage or input error, 3 INCONCLUSIVE under inconclusive = \"fail\".")
     p.add_argument("shards", nargs="+", metavar="SHARD_DIR",
