@@ -250,7 +250,8 @@ def test_on_the_real_model_an_update_then_a_run_generates_only_the_candidate(tmp
     result = run(cfg)
     assert result.provenance.baseline == {
         "label": "embedded-gemma-3-270m/v0001", "path": str(stored.path), "version": 1,
-        "approved_by": stored.manifest["approved_by"], "reused_rows": 12, "generated_rows": 0}
+        "approved_by": stored.manifest["approved_by"], "sealed": True, "resealed_by": None,
+        "reused_rows": 12, "generated_rows": 0}
     base = result.table[result.table.role == "base"].sort_values(["item_id", "amendment_type",
                                                                   "prompt_template"])
     kept = stored.table().sort_values(["item_id", "amendment_type", "prompt_template"])
