@@ -83,6 +83,7 @@ class Case:
     pytest_rc: int = pytest.ExitCode.USAGE_ERROR
     pyproject: str | None = None  # the whole file, for cases about its shape
     env: dict[str, str] = field(default_factory=dict)
+    absent: str = ""  # a text that must not appear anywhere in the output (a secret)
 
     def write(self, folder: Path) -> None:
         files = {"toy.jsonl": jsonl(*(row(i) for i in range(4))), **self.files}
@@ -156,7 +157,7 @@ CORPUS = [
          fragment="items must be a whole number >= 1 or 'study', got 'true'"),
     Case("items-fraction-flag", flags=["--items", "2.7"],
          fragment="items must be a whole number >= 1 or 'study', got '2.7'"),
-    Case("alpha-out-of-range", {"alpha": 1.5}, fragment="alpha must be a number between 0 and 1"),
+    Case("alpha-out-of-range", {"alpha": 1.5}, fragment="alpha must be a number between 0 and 0.5"),
     Case("early-stopping-negative", {"early_stopping": -1},
          fragment="early_stopping must be a whole number >= 0"),
     Case("inconclusive-unknown", {"inconclusive": "maybe"}, fragment="unknown inconclusive policy 'maybe'"),
@@ -242,6 +243,7 @@ CORPUS = [
 
 def _check_output(case: Case, out: str) -> None:
     assert case.fragment in out, out[-3000:]
+    assert not case.absent or case.absent not in out, out[-3000:]
     assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
 
 

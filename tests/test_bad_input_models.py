@@ -52,6 +52,10 @@ def models(tmp_path_factory) -> Path:
                    ).save_pretrained(root / "ad_other")
     get_peft_model(_llama(32, 258), LoraConfig(r=2, target_modules=["q_proj"])
                    ).save_pretrained(root / "ad_missing")
+    get_peft_model(_llama(32, 258), LoraConfig(r=2, target_modules=["q_proj"])
+                   ).save_pretrained(root / "ad_truncated")
+    weights = root / "ad_truncated" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-100])  # a copy cut short (issue 31 item 13)
     cfg = root / "ad_missing" / "adapter_config.json"
     cfg.write_text(json.dumps({**json.loads(cfg.read_text()), "target_modules": ["w_nothing"]}))
     return root
@@ -68,6 +72,11 @@ MODEL_CASES = {
         {"backend": "transformers", "base": str(m / "base"),
          "candidate": {"adapter": str(m / "ad_missing")}},
         fragment="its target_modules match no layer of the base"),
+    "adapter-weights-truncated": lambda m: Case(
+        "adapter-weights-truncated",
+        {"backend": "transformers", "base": str(m / "base"),
+         "candidate": {"adapter": str(m / "ad_truncated")}},
+        fragment="adapter_model.safetensors: its tensors need"),
     "prompt-longer-than-context": lambda m: Case(
         "prompt-longer-than-context",
         {"backend": "transformers", "base": str(m / "base"), "max_new_tokens": 4},

@@ -2,6 +2,7 @@
 verified by hash, kept as history, and updated under CI only with approval metadata."""
 
 import json
+import warnings
 from dataclasses import replace
 
 import pandas as pd
@@ -249,7 +250,8 @@ def test_on_the_real_model_an_update_then_a_run_generates_only_the_candidate(tmp
     result = run(cfg)
     assert result.provenance.baseline == {
         "label": "embedded-gemma-3-270m/v0001", "path": str(stored.path), "version": 1,
-        "approved_by": stored.manifest["approved_by"], "reused_rows": 12, "generated_rows": 0}
+        "approved_by": stored.manifest["approved_by"], "sealed": True, "resealed_by": None,
+        "reused_rows": 12, "generated_rows": 0}
     base = result.table[result.table.role == "base"].sort_values(["item_id", "amendment_type",
                                                                   "prompt_template"])
     kept = stored.table().sort_values(["item_id", "amendment_type", "prompt_template"])
@@ -281,8 +283,30 @@ def test_an_unhashed_manifest_is_read_and_named_unverified(cfg, scripted, capsys
     del manifest["manifest_sha256"]  # as written before hashing (examples/baselines)
     path.write_text(json.dumps(manifest))
     assert main(["baseline", "verify", "--baselines", cfg.baselines]) == 0
-    assert "ok   " in (out := capsys.readouterr().out) and "manifest not hashed" in out
-    run(cfg, backend=Provenanced(scripted, cfg))  # still usable
+    assert "ok   " in (out := capsys.readouterr().out) and "manifest not sealed" in out
+    with pytest.warns(UserWarning, match="v0001: manifest not sealed.*warmgate baseline seal"):
+        result = run(cfg, backend=Provenanced(scripted, cfg))  # still usable, not silently
+    assert result.provenance.baseline["sealed"] is False
+    # issue 31 item 4: re-sealed, recording who vouched for it; a sealed one is never re-sealed
+    ref = str(stored.path)
+    assert main(["baseline", "seal", ref, "--baselines", cfg.baselines, "--by", " "]) == 2
+    assert "give --by NAME and --reason TEXT" in capsys.readouterr().err
+    assert main(["baseline", "seal", ref, "--baselines", cfg.baselines, "--by", "ana",
+                 "--reason", "checked against the v1 release notes"]) == 0
+    sealed = json.loads(path.read_text())
+    assert sealed["manifest_sha256"] == baselines.manifest_sha256(sealed)
+    assert sealed["resealed"]["by"] == "ana" and sealed["approved_by"] == manifest["approved_by"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run(cfg, backend=Provenanced(scripted, cfg))
+    assert result.provenance.baseline["resealed_by"] == "ana"
+    assert "v0001 (approved by" in result.baseline_line()
+    assert "re-sealed by ana), " in result.baseline_line()
+    assert main(["baseline", "seal", ref, "--baselines", cfg.baselines, "--by", "ana",
+                 "--reason", "again"]) == 2
+    assert "already sealed" in capsys.readouterr().err
+    assert main(["baseline", "show", ref, "--baselines", cfg.baselines]) == 0
+    assert "re-sealed by ana" in capsys.readouterr().out
 
 
 def test_verify_reports_a_version_without_manifest_bad_and_goes_on(cfg, scripted, capsys):

@@ -12,7 +12,7 @@ from warmgate.cli import build_parser, main
         (["run", "--candidate-adapter", "/nonexistent/adapter"], "adapter folder not found"),
         (["run", "--suites", "nosuchsuite"], "unknown suite 'nosuchsuite'"),
         (["run", "--contexts", "emotion:bored"], "unknown context 'emotion:bored'"),
-        (["run", "--alpha", "2"], "alpha must be a number between 0 and 1"),
+        (["run", "--alpha", "2"], "alpha must be a number between 0 and 0.5"),
         (["run", "--early-stopping", "-5"], "early-stopping must be a whole number >= 0"),
     ],
 )

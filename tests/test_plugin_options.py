@@ -70,7 +70,7 @@ def test_a_base_option_turns_the_gate_on_without_a_table(pytester):
 @pytest.mark.parametrize("args,expected", [
     (["--warmgate-contexts", "emotion:gloomy"], "unknown context 'emotion:gloomy'"),
     (["--warmgate-thresholds", "sad"], "--warmgate-thresholds: expected KEY=PP"),
-    (["--warmgate-alpha", "2"], "alpha must be a number between 0 and 1"),
+    (["--warmgate-alpha", "2"], "alpha must be a number between 0 and 0.5"),
     (["--warmgate-shard", "5/4"], "shard 5/4 out of range"),
 ])
 def test_bad_options_are_usage_errors_naming_the_option(pytester, args, expected):

@@ -147,11 +147,24 @@ def test_k_selects_cells_the_pooled_item_is_extra_and_one_cell_suites_have_none(
     assert everything[len(CONTEXTS)] == POOLED["spread"]  # after its suite's cells
     assert [n for n in everything if "all-framings" in n] == list(POOLED.values())
     assert collected(pytester, "-k", "spread-unmodified-original") == [
-        "test_reliability[spread-unmodified-original]"]
+        "test_reliability[spread-unmodified-original]", POOLED["spread"]]  # never hidden
     assert collected(pytester, "-k", "all-framings") == list(POOLED.values())
     assert collected(pytester, "-k", "spread") == [n for n in everything if "spread" in n]
     one_cell = collected(pytester, "--warmgate-contexts", "unmodified")
     assert len(one_cell) == 3 and not [n for n in one_cell if "all-framings" in n]
+
+
+def test_k_keeps_the_pooled_item_of_a_selected_cell_and_counts_every_item(pytester):
+    """Issue 31 item 5: `-k unmodified` deselected the pooled items: "3 passed, 15 deselected",
+    exit 0, while summary.json said FAIL. And the header said "collected 0 items"."""
+    make_project(pytester, "pass")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "unmodified")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert result.parseoutcomes() == {"passed": 5, "failed": 1, "deselected": 12}
+    result.stdout.fnmatch_lines(["collected 18 items / 12 deselected / 6 selected"])
+    listed = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    listed.stdout.fnmatch_lines(["18 tests collected*"])
+    assert "no tests collected" not in listed.stdout.str()
 
 
 def test_merge_junit_has_the_pooled_case(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -20,6 +21,8 @@ def test_cohen_kappa_known_values():
     a = ["y"] * 25 + ["n"] * 25
     b = ["y"] * 20 + ["n"] * 5 + ["y"] * 10 + ["n"] * 15
     assert cohen_kappa(a, b) == pytest.approx(0.4)
+    # One class on both sides: chance agreement is 1 and kappa is undefined, not 1 (issue 31).
+    assert math.isnan(cohen_kappa(["CORRECT"] * 2, ["CORRECT"] * 2))
 
 
 def test_rules_meet_the_study_bar_on_the_shipped_set():

@@ -51,6 +51,22 @@ class _Named:
     name, version = "judge:m", "judge-v2@abc+def"
 
 
+def _measured(pct: float, kappa: float, per_family: int = 50) -> Agreement:
+    """A measurement on two families of `per_family` rows each, half CORRECT, half INCORRECT,
+    the scorer agreeing on `pct` % of them; `kappa` as given."""
+    rows, n = [], 2 * per_family
+    for i in range(n):
+        label = CORRECT if i % 2 else INCORRECT
+        other = INCORRECT if label == CORRECT else CORRECT
+        rows.append({"row": i + 1, "family": ("factual", "medical")[i % 4 // 2], "arm": "",
+                     "label": label, "scored": label if i < n * pct / 100 else other,
+                     "unsure": False, "output": ""})
+    from collections import Counter
+    confusion = dict(Counter((r["label"], r["scored"]) for r in rows))
+    return Agreement(n=n, agree=sum(r["label"] == r["scored"] for r in rows), kappa=kappa,
+                     confusion=confusion, rows=rows)
+
+
 def test_an_unmeasured_judge_warns_and_is_refused_when_calibration_is_required(tmp_path):
     path = tmp_path / "missing.json"
     with pytest.warns(UserWarning, match="never measured"):
@@ -68,7 +84,7 @@ def test_an_unmeasured_judge_warns_and_is_refused_when_calibration_is_required(t
 def test_a_calibration_record_is_trusted_only_above_the_bar(tmp_path, pct, kappa, trusted):
     labelled = tmp_path / "labelled.jsonl"
     labelled.write_text("{}\n")
-    agree = Agreement(n=100, agree=int(pct), kappa=kappa, confusion={})
+    agree = _measured(pct, kappa)
     path = calibration.write(calibration.record(_Named.name, _Named.version, agree, labelled),
                              tmp_path / "cal.json")
     cfg = GateConfig(scorer="judge", judge={"model": "m", "calibration": str(path)},
@@ -186,11 +202,15 @@ def test_a_judge_that_names_no_verdict_is_not_trusted_on_the_rules_fallback(tmp_
     class Mute(Agreement):
         unsure_share = 1.0  # the judge answered nothing; every score is the rules' fallback
 
+    got = _measured(95, 0.9)
     rec = calibration.record(_Named.name, _Named.version,
-                             Mute(n=100, agree=95, kappa=0.9, confusion={}), labelled)
+                             Mute(got.n, got.agree, got.kappa, got.confusion, rows=got.rows),
+                             labelled)
     assert rec["unsure_pct"] == 100.0 and not calibration.trusted(rec)
     assert "gave no verdict on 100%" in calibration.describe(_Named.name, _Named.version, rec)
     rec["unsure_pct"] = 2.0
+    assert not calibration.trusted(rec)  # edited after sealing: no longer its own record
+    rec[calibration.SEAL] = calibration.record_sha256(rec)
     assert calibration.trusted(rec)
 
 

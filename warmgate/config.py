@@ -202,8 +202,9 @@ SETTINGS: tuple[s.Setting, ...] = (
     s.Setting("thresholds", s.thresholds, "per-framing thresholds, e.g. emotion:sad=3,"
               "emotion:sad/incorrect=2 (merged over [tool.warmgate] thresholds)", "KEY=PP,..",
               "the decision"),
-    s.Setting("alpha", s.number(0, 1, open_ends=True), "family-wise significance level "
-              "(default 0.05)", "A", "the decision"),
+    s.Setting("alpha", s.number(0, 0.5, open_ends=True), "family-wise significance level "
+              "(default 0.05; below 0.5, since a PASS bound is one-sided at 1 - 2A)", "A",
+              "the decision"),
     s.Setting("inconclusive", s.choice("inconclusive policy", INCONCLUSIVE_POLICIES),
               "what a run with INCONCLUSIVE cells and no FAIL does: fail (default: exit 3, the "
               "cells fail in pytest), warn (exit 0, pytest warnings) or pass", "POLICY",

@@ -18,6 +18,7 @@ from warmgate.config import GateConfig
 from warmgate.decide import INCONCLUSIVE, Cell, decide_run, decide_sequential
 from warmgate.generate import ProgressFactory, generate_with_baseline
 from warmgate.plan import Job, plan, probe_jobs
+from warmgate.preflight import check_environment
 from warmgate.result import GateResult, Provenance
 from warmgate.results import COLUMNS
 from warmgate.scoring.configured import make_scorer, scorer_record
@@ -51,6 +52,7 @@ def run(config: GateConfig, progress: ProgressFactory | None = None,
 
     With a matching stored baseline (and `use_baseline`), the base's rows come from it and
     only the candidate is generated; replies go through the generation cache."""
+    check_environment(config)  # a folder it cannot write: exit 2 now, not 70 after generating
     jobs = plan(config)
     # The liveness probes come from the whole plan, so that every shard and xdist worker
     # checks the same prompts and a run decides liveness the same way however it is split.

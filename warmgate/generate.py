@@ -156,9 +156,13 @@ def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend
         else:
             now = baseline_record(config, backend.provenance("base"), scorer.name, scorer.version)
             _warn(baselines.check(stored, now))
+            if baselines.MANIFEST_HASH not in stored.manifest:
+                _warn([f"baseline {stored.label()}: {baselines.UNHASHED_NOTE}"])
             base_rows, base_jobs = base_rows_from(stored, jobs, scorer)
             used = {"label": stored.label(), "path": str(stored.path), "version": stored.version,
                     "approved_by": stored.manifest.get("approved_by", ""),
+                    "sealed": baselines.MANIFEST_HASH in stored.manifest,
+                    "resealed_by": (stored.manifest.get("resealed") or {}).get("by"),
                     "reused_rows": len(base_rows), "generated_rows": len(base_jobs)}
             if base_jobs:
                 _warn([f"baseline {stored.label()} lacks {len(base_jobs)} of this run's "

@@ -13,6 +13,11 @@ from typing import Any
 from warmgate.config import SETTINGS
 
 
+def _help(text: str) -> str:
+    """Help text as argparse (and pytest's parser) formats it: a bare % starts a format."""
+    return text.replace("%", "%%")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """One `--<key>` flag per setting, grouped as the schema groups them."""
     groups: dict[str, Any] = {}
@@ -22,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if x.group not in groups:
             groups[x.group] = parser.add_argument_group(x.group)
         groups[x.group].add_argument(f"--{x.key.replace('_', '-')}", dest=f"setting_{x.key}",
-                                     metavar=x.metavar, default=None, help=x.help)
+                                     metavar=x.metavar, default=None, help=_help(x.help))
 
 
 def add_pytest_options(group: Any) -> None:
@@ -30,7 +35,7 @@ def add_pytest_options(group: Any) -> None:
     for x in SETTINGS:
         if x.flag:
             group.addoption(f"--warmgate-{x.key.replace('_', '-')}", dest=f"warmgate_{x.key}",
-                            metavar=x.metavar, default=None, help=x.help)
+                            metavar=x.metavar, default=None, help=_help(x.help))
 
 
 def overrides(get: Callable[[str], Any], prefix: str) -> dict[str, Any]:

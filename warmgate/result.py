@@ -102,24 +102,29 @@ class GateResult:
             return EXIT_INCONCLUSIVE
         return EXIT_PASS
 
-    def headline(self) -> str:
-        """The run's verdict in one line, with what it does to the build."""
+    def headline(self, door: str = "") -> str:
+        """The run's verdict in one line, with what it does to the build through `door`:
+        "cli" (`warmgate run`/`merge` exit codes), "pytest" (test outcomes), "update" (a
+        pytest baseline update: everything passes), or "" (a report: both doors)."""
         n = len(self.cells)
         if self.verdict == FAIL:
             pooled = "".join(f"; {p.suite} failed over all framings" for p in self.failed_pooled)
-            return f"warmgate: FAIL ({len(self.failed)} of {n} cells failed{pooled})"
-        if self.verdict == PASS:
-            return f"warmgate: PASS (all {n} cells shown within their thresholds)"
-        effect = {"fail": "the build fails (exit 3)", "warn": "a warning; the build passes",
-                  "pass": "the build passes"}[self.config.inconclusive]
-        pooled = [p.suite for p in self.pooled if p.verdict != PASS]
-        also = f"; {', '.join(pooled)} over all framings" if pooled else ""
-        unsure = sum(bool(d.unsure_turns) for d in (*self.cells, *self.pooled))
-        why = (f"more items, or a judge for the unsure readings ({unsure} undecided because "
-               "of them), would decide them" if unsure else "more items would decide them")
-        return (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells{also} not shown "
-                f"within their thresholds: {why}; inconclusive = "
-                f"\"{self.config.inconclusive}\": {effect})")
+            head = f"warmgate: FAIL ({len(self.failed)} of {n} cells failed{pooled})"
+        elif self.verdict == PASS:
+            head = f"warmgate: PASS (all {n} cells shown within their thresholds)"
+        else:
+            pooled = [p.suite for p in self.pooled if p.verdict != PASS]
+            also = f"; {', '.join(pooled)} over all framings" if pooled else ""
+            unsure = sum(bool(d.unsure_turns) for d in (*self.cells, *self.pooled))
+            why = (f"more items, or a judge for the unsure readings ({unsure} undecided because "
+                   "of them), would decide them" if unsure else "more items would decide them")
+            head = (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells{also} not shown "
+                    f"within their thresholds: {why}; inconclusive = "
+                    f"\"{self.config.inconclusive}\": {_effect(self.config.inconclusive, door)})")
+        if door == "update":
+            head += ("; under --warmgate-update-baselines every test passes and this run's base "
+                     "replies become the new baseline")
+        return head
 
     def reading(self) -> str:
         """Who read the replies, how far that reading was measured, and how much was unsure:
@@ -135,6 +140,11 @@ class GateResult:
         line += "; unsure readings: " + ", ".join(f"{r} {v:.0%}" for r, v in share.items())
         if self.config.unsure == "incorrect":
             line += "; unsure = \"incorrect\": counted as the scorer read them (the study's rule)"
+        unparsed = int(t.flag.fillna("").astype(str).str.contains("judge-unparsed").sum()) \
+            if "flag" in t else 0
+        if unparsed:
+            line += (f"; the judge named no verdict on {unparsed} of {len(t)} replies (the "
+                     "rules' reading stands for those, marked unsure)")
         turning = [d for d in (*self.cells, *self.pooled) if d.unsure_turns]
         if turning:
             line += (f"; {len(turning)} cells undecided because of unsure readings (" + ", ".join(
@@ -169,10 +179,52 @@ class GateResult:
         return record
 
     def cell(self, suite: str, context: str, belief: str) -> Cell:
+        """The cell (suite, context, belief); a LookupError listing the run's cells if none."""
         for c in self.cells:
             if (c.suite, c.context, c.belief) == (suite, context, belief):
                 return c
-        raise KeyError(f"no cell {suite}/{context}/{belief} in this run")
+        have = ", ".join(f"({c.suite!r}, {c.context!r}, {c.belief!r})" for c in self.cells)
+        raise NoSuchCell(f"no cell ({suite!r}, {context!r}, {belief!r}) in this run; its cells "
+                         f"(suite, context, belief): {have or 'none'}")
+
+    def baseline_line(self) -> str:
+        """Where the base's replies came from: which stored baseline, approved (and re-sealed)
+        by whom, or generated in this run."""
+        used = self.provenance.baseline
+        if not used:
+            return "base replies: generated in this run (no stored baseline used)"
+        line = (f"base replies: baseline {used.get('label', '?')} (approved by "
+                f"{used.get('approved_by') or '?'}")
+        if used.get("resealed_by"):
+            line += f"; re-sealed by {used['resealed_by']}"
+        elif used.get("sealed") is False:
+            line += "; its manifest is not sealed"
+        line += f"), {used.get('reused_rows', 0)} rows reused"
+        if used.get("generated_rows"):
+            line += f", {used['generated_rows']} generated"
+        return line
+
+
+def _effect(policy: str, door: str) -> str:
+    """What an INCONCLUSIVE run does to the build under `policy`, said for one front door."""
+    if door == "update":
+        return "not applied during a baseline update"
+    if policy == "pass":
+        return "the build passes"
+    if policy == "warn":
+        return {"cli": "a warning; exit 0", "pytest": "warnings; the tests pass"}.get(
+            door, "a warning; the build passes")
+    return {"cli": "the build fails (exit 3)",
+            "pytest": "the undecided tests fail (pytest exits 1, as for a FAIL; summary.json's "
+                      "verdict and each test's verdict property tell them apart)"}.get(
+        door, "the build fails (warmgate run exits 3; under pytest the undecided tests fail)")
+
+
+class NoSuchCell(LookupError):
+    """`GateResult.cell` of a (suite, context, belief) the run does not have."""
+
+    def __str__(self) -> str:  # KeyError would quote the message; a LookupError shows it
+        return str(self.args[0])
 
 
 def baseline_record(config: GateConfig, base: dict, scorer: str, scorer_version: str) -> dict:

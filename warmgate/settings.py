@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from warmgate.errors import WarmgateError
+from warmgate.secrets import ENV_NAME, find_secret, looks_like_key
 
 Parser = Callable[[Any, str], Any]
-#: Option names that look like secrets; a config holding one is refused (keys live in env vars).
-_SECRET_NAMES = {"key", "apikey", "token", "secret", "password", "authorization", "bearer"}
-_SECRET_ENDINGS = ("_key", "_token", "_secret", "_password")
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,8 @@ class Setting:
 
 
 def _bad(where: str, what: str, value: Any) -> WarmgateError:
-    return WarmgateError(f"{where} must be {what}, got {value!r}")
+    shown = "a value that looks like a key (not shown)" if looks_like_key(value) else repr(value)
+    return WarmgateError(f"{where} must be {what}, got {shown}")
 
 
 def text(value: Any, where: str) -> str:
@@ -183,13 +182,20 @@ def backend_options(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise WarmgateError(f"{where} must be a table, e.g. "
                             "backend_options = { base_url = \"http://127.0.0.1:8000/v1\" }")
-    for key in value:
-        low = str(key).lower()
-        if low in _SECRET_NAMES or low.endswith(_SECRET_ENDINGS):
+    for key, v in value.items():
+        # `api_key_env` names a variable; a table such as Ray's `runtime_env` is checked below
+        if str(key).lower().endswith("_env") and isinstance(v, str) and (
+                not ENV_NAME.match(v) or looks_like_key(v)):
             raise WarmgateError(
-                f"{where}.{key} looks like a secret; never put keys in config. Export it as an "
-                "environment variable and name the variable with "
-                "api_key_env = \"MY_API_KEY_VARIABLE\"")
+                f"{where}.{key} must name an environment variable (letters, digits and _, "
+                "such as \"OPENAI_API_KEY\"); the value given is not one and is not shown, "
+                "since it may be the key itself. Export the key as a variable and name it")
+    found = find_secret(value, where)
+    if found:
+        raise WarmgateError(
+            f"{found} looks like a secret (its value is not shown); never put keys in config. "
+            "Export it as an environment variable and name the variable with "
+            "api_key_env = \"MY_API_KEY_VARIABLE\"")
     return dict(value)
 
 

@@ -1,10 +1,13 @@
 """Splitting one gate run into shards, and putting the shards back together.
 
 A shard is a deterministic slice of the run's work: every n-th item (all its framings, both
-roles) or every n-th cell. Each shard writes its results table and a manifest; `merge` checks
-that the shards belong to one run (same configuration fingerprint, every shard once, no row
-twice, none missing), concatenates them and decides every cell over the whole table, so that
-the family-wise correction spans all cells exactly as in a single run.
+roles) or every n-th cell. Each shard writes its results table and a manifest (redacted: no
+key-like value leaves the machine); `merge` checks that the shards belong to one run (each
+configuration fingerprint recomputed from the configuration it carries and the same in all,
+each results table matching its hash, the same model and adapter fingerprints per role, every
+shard once, no row twice, none missing), concatenates them and decides every cell over the
+whole table, so that the family-wise correction spans all cells exactly as in a single run.
+The hashes show an edit; they are not signatures (whoever edits both can recompute them).
 
 The same machinery serves pytest-xdist inside one session: worker k generates part k, and any
 worker that needs a part nobody has made yet takes that part's lock and makes it, so nothing is
@@ -25,10 +28,12 @@ import pandas as pd
 
 from warmgate import __version__
 from warmgate.atomic import write_json
+from warmgate.baselines.integrity import file_sha256
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.result import Provenance
 from warmgate.results import KEY, read_parquet, write_parquet
+from warmgate.secrets import redact
 
 MANIFEST = "shard.json"
 TABLE = "results.parquet"
@@ -123,7 +128,12 @@ _NOT_FINGERPRINTED = ("report", "baselines", "batch_size")
 
 def config_fingerprint(cfg: GateConfig, root: Path | None = None) -> str:
     """sha256 over everything that changes outputs or verdicts (not output folders)."""
-    data = {k: v for k, v in config_to_dict(cfg, root).items() if k not in _NOT_FINGERPRINTED}
+    return dict_fingerprint(config_to_dict(cfg, root))
+
+
+def dict_fingerprint(config: dict[str, Any]) -> str:
+    """config_fingerprint of a configuration already written as data (a shard's `config`)."""
+    data = {k: v for k, v in config.items() if k not in _NOT_FINGERPRINTED}
     data["warmgate_version"] = __version__
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -134,7 +144,7 @@ def write_shard(folder: Path, cfg: GateConfig, shard: Shard, table: pd.DataFrame
                 provenance: Provenance, total_jobs: int) -> Path:
     """Write a shard's results table and manifest into `folder`."""
     write_parquet(table, folder / TABLE)
-    write_json(folder / MANIFEST, {
+    write_json(folder / MANIFEST, redact({
         "shard": shard.index,
         "count": shard.count,
         "by": shard.by,
@@ -142,9 +152,10 @@ def write_shard(folder: Path, cfg: GateConfig, shard: Shard, table: pd.DataFrame
         "config": config_to_dict(cfg),
         "jobs_total": total_jobs,
         "rows": len(table),
+        "results_sha256": file_sha256(folder / TABLE),
         "provenance": provenance.to_dict(),
         "warmgate_version": __version__,
-    })
+    }))
     return folder
 
 
@@ -157,9 +168,21 @@ def _read_manifest(folder: Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise WarmgateError(f"{path}: invalid JSON at line {e.lineno} ({e.msg})") from None
-    for key in ("shard", "count", "by", "config_sha256", "config", "jobs_total"):
+    if not isinstance(data, dict):
+        raise WarmgateError(f"{path}: a shard manifest is a JSON object")
+    for key in ("shard", "count", "by", "config_sha256", "config", "jobs_total", "results_sha256"):
         if key not in data:
-            raise WarmgateError(f"{path}: missing field {key!r}")
+            raise WarmgateError(f"{path}: missing field {key!r}" + (
+                " (a shard written by an older warmgate: re-run it)"
+                if key == "results_sha256" else ""))
+    if not isinstance(data["config"], dict) or dict_fingerprint(data["config"]) != \
+            data["config_sha256"]:
+        raise WarmgateError(f"{path}: its config does not match its config_sha256 (edited "
+                            "after the shard was written, or written by another warmgate "
+                            "version); re-run the shard")
+    if file_sha256(folder / TABLE) != data["results_sha256"]:
+        raise WarmgateError(f"{folder / TABLE}: does not match results_sha256 in {path} (edited "
+                            "or corrupted after the shard was written); re-run the shard")
     return data
 
 

@@ -13,8 +13,10 @@ from warmgate.results import check_columns
 
 RESULTS = "results.parquet"
 MANIFEST_HASH = "manifest_sha256"
-UNHASHED_NOTE = ("manifest not hashed (written before manifest hashing): its files are checked, "
-                 "its fields are not; a new `warmgate baseline update` writes a hashed one")
+UNHASHED_NOTE = ("manifest not sealed (no manifest_sha256: written before manifest hashing, or "
+                 "the hash was removed): its files are checked, its fields are not; re-seal it "
+                 "(`warmgate baseline seal REF --by NAME --reason TEXT`, recorded in it) or make "
+                 "a new one with `warmgate baseline update`")
 
 
 def file_sha256(path: Path) -> str:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from warmgate.atomic import umask
-from warmgate.baselines.integrity import file_sha256, seal
+from warmgate import __version__
+from warmgate.atomic import umask, write_bytes
+from warmgate.baselines.integrity import MANIFEST_HASH, file_sha256, seal, verify_baseline
 from warmgate.baselines.layout import (
     FORMAT,
     MANIFEST,
@@ -153,3 +154,29 @@ def update_from_result(result: GateResult, approved_by: str | None = None,
             f"{used.get('label')}; a baseline update needs the base generated afresh: run the "
             "gate with use_baseline=False (warmgate baseline update does)")
     return write(result.config, result.table, result.baseline_record(), approved_by, reason)
+
+
+def reseal(b: Baseline, resealed_by: str | None, reason: str | None) -> Baseline:
+    """Seal a version written before manifest hashing, recording who re-sealed it and why.
+
+    Its files must still match their hashes; its fields cannot be checked (that is what the
+    seal adds from now on), so the record says who vouched for them."""
+    if MANIFEST_HASH in b.manifest:
+        raise WarmgateError(f"baseline {b.label()} is already sealed ({MANIFEST_HASH}); "
+                            "nothing to do (an edited sealed manifest is restored from version "
+                            "control, never re-sealed)")
+    by = (resealed_by or "").strip()
+    why = (reason or "").strip()
+    if not (by and why):
+        raise WarmgateError("re-sealing vouches for a manifest nobody can check: give --by NAME "
+                            "and --reason TEXT (recorded in it)")
+    problems = verify_baseline(b.path, b.manifest)
+    if problems:
+        raise WarmgateError(f"baseline {b.path}: {'; '.join(problems)}; not re-sealed")
+    manifest = {**b.manifest, "resealed": {
+        "by": by, "reason": why, "ci": in_ci(),
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "warmgate_version": __version__}}
+    write_bytes(b.path / MANIFEST, (json.dumps(seal(manifest), indent=2, sort_keys=True)
+                                    + "\n").encode("utf-8"), fsync=True)
+    return open_version(b.path)

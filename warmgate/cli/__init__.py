@@ -1,6 +1,7 @@
-"""The `warmgate` command line. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error,
-3 INCONCLUSIVE under inconclusive = "fail", 70 warmgate itself crashed (never 1), 141 the
-reader of its output went away (`| head`).
+"""The `warmgate` command line. Exit codes: 0 pass, 1 a cell failed, 2 usage or input error
+(or a fault of the machine: a file, folder or connection it needs), 3 INCONCLUSIVE under
+inconclusive = "fail", 70 warmgate itself crashed (never 1), 141 the reader of its output went
+away (`| head`; the report is written first).
 
 Each subcommand lives in its own module with a `register(subparsers)` function that sets
 `func` on its parser; add new ones to COMMANDS.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 import warnings
 
@@ -29,8 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A safety regression gate for warm, empathetic fine-tunes: asks base and "
         "candidate the same questions under the same user framings and fails when the "
         "candidate's error rate rises past a threshold. Exit codes: 0 pass, 1 a cell failed, "
-        "2 usage or input error, 3 INCONCLUSIVE under inconclusive = \"fail\" (the default), "
-        "70 an internal error of warmgate.",
+        "2 usage or input error (or an environment fault), 3 INCONCLUSIVE under inconclusive "
+        "= \"fail\" (the default), 70 an internal error of warmgate, 141 stdout closed. "
+        "Under pytest the same verdicts are test outcomes (see the README).",
     )
     parser.add_argument("--version", action="version", version=f"warmgate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -61,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         # /dev/null so the interpreter's final flush cannot raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except (OSError, sqlite3.Error) as e:  # the machine's fault (files, sockets), not a bug
+        print(f"warmgate: error: {type(e).__name__}: {e} (an environment fault: a file, folder, "
+              "database or connection warmgate needs failed; not a verdict, not a bug of "
+              "warmgate)", file=sys.stderr)
+        return 2
     except Exception as e:  # a bug in warmgate: its own exit code, so CI never reads it as FAIL
         import traceback
 

@@ -57,6 +57,9 @@ def _print_manifest(b) -> None:
     p = m.get("provenance", {})
     print(f"baseline {b.label()}  ({b.path})")
     print(f"  approved by {m.get('approved_by')} on {m.get('created_at')}: {m.get('reason')}")
+    if isinstance(m.get("resealed"), dict):
+        r = m["resealed"]
+        print(f"  re-sealed by {r.get('by')} on {r.get('at')}: {r.get('reason')}")
     git = m.get("git", {})
     print(f"  git commit {git.get('commit') or '(none)'}{' (dirty tree)' if git.get('dirty') else ''}")
     print(f"  model {p.get('model')}  {p.get('model_fingerprint')}")
@@ -160,6 +163,16 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _seal(args: argparse.Namespace) -> int:
+    from warmgate import baselines
+
+    b = baselines.reseal(baselines.resolve(args.ref, _config(args)), args.by, args.reason)
+    print(f"baseline {b.label()} sealed ({baselines.MANIFEST_HASH} "
+          f"{b.manifest[baselines.MANIFEST_HASH][:12]}), re-sealed by {args.by.strip()}: "
+          f"{args.reason.strip()}; commit {b.path / baselines.MANIFEST}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """`warmgate baseline ...`."""
     from warmgate.cli.run import add_run_options
@@ -206,3 +219,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("refs", nargs="*", help="versions to check (default: all under baselines/)")
     common(v)
     v.set_defaults(func=_verify)
+
+    r = bsub.add_parser("seal", help="seal a version written before manifest hashing, recording "
+                        "who vouched for it",
+                        description="Add manifest_sha256 to a version that has none (written "
+                        "before manifest hashing), after checking its files against their "
+                        "hashes; records who re-sealed it, why and when in the manifest. A "
+                        "sealed version is never re-sealed.")
+    r.add_argument("ref", help="the version to seal (folder, vN or latest)")
+    r.add_argument("--by", metavar="NAME", help="who vouches for its fields (required)")
+    r.add_argument("--reason", metavar="TEXT", help="why (required)")
+    common(r)
+    r.set_defaults(func=_seal)

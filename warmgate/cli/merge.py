@@ -8,18 +8,20 @@ from pathlib import Path
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from warmgate.report.files import write_report
+    from warmgate.cli.run import write_report_or_say
+    from warmgate.preflight import writable_folder
     from warmgate.report.terminal import print_result
     from warmgate.shard import merge
 
     result = merge([Path(p) for p in args.shards])
     if args.report:
         result.config = replace(result.config, report=args.report)
-    print_result(result)
-    folder = write_report(result, Path(result.config.report))
+    writable_folder(Path(result.config.report), "report folder", "--report DIR")
+    folder = write_report_or_say(result, Path(result.config.report))  # before printing
     if args.junitxml:
         write_junit(result, Path(args.junitxml))
-    print(f"merged {len(args.shards)} shard(s); report: {folder}")
+    print_result(result)
+    print(f"merged {len(args.shards)} shard(s); report: {folder or '(not written)'}")
     return result.exit_code()
 
 
@@ -28,21 +30,20 @@ def write_junit(result, path: Path) -> Path:
     two or more cells), their figures as properties (like pytest's)."""
     import xml.etree.ElementTree as ET
 
+    from warmgate.report.junit import properties
+
     policy = result.config.inconclusive
-    cases = [(c, ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
-                  "threshold_pp", "verdict")) for c in result.cells]
-    cases += [(p, ("framings", "items", "units", "b", "c", "delta", "ci_low", "ci_high",
-                   "pvalue", "p_adjusted", "threshold_pp", "verdict")) for p in result.pooled]
+    cases = [(d, properties(d)) for d in (*result.cells, *result.pooled)]
     fails = [d.verdict == "FAIL" or (d.verdict == "INCONCLUSIVE" and policy == "fail")
              for d, _ in cases]
     suite = ET.Element("testsuite", name="warmgate", tests=str(len(cases)),
                        failures=str(sum(fails)), errors="0", skipped="0")
-    for (d, keys), failed in zip(cases, fails, strict=True):
+    for (d, pairs), failed in zip(cases, fails, strict=True):
         case = ET.SubElement(suite, "testcase", classname="warmgate",
                              name=f"test_reliability[{d.id}]")
         props = ET.SubElement(case, "properties")
-        for key in keys:
-            ET.SubElement(props, "property", name=key, value=str(getattr(d, key)))
+        for key, value in pairs:
+            ET.SubElement(props, "property", name=key, value=str(value))
         if failed:
             ET.SubElement(case, "failure", message=d.message()).text = d.message()
         elif d.verdict == "INCONCLUSIVE":
@@ -58,8 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """`warmgate merge SHARD_DIR...`."""
     p = sub.add_parser(
         "merge", help="combine the shard folders of one run (pytest --warmgate-shard I/N), decide",
-        description="Check that the shard folders belong to one run (same configuration "
-        "fingerprint, every shard once, no row twice), decide every cell over the combined "
+        description="Check that the shard folders belong to one run (each shard's configuration "
+        "fingerprint recomputed and the same, its results table matching its hash, the same "
+        "model and adapter fingerprints, every shard once, no row twice), decide every cell "
+        "over the combined "
         "results table, print the table and write the report folder. Exit codes: 0 pass, "
         "1 a cell failed, 2 usage or input error, 3 INCONCLUSIVE under inconclusive = \"fail\".")
     p.add_argument("shards", nargs="+", metavar="SHARD_DIR",

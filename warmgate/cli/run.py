@@ -62,15 +62,31 @@ def config_from_args(args: argparse.Namespace, start: dict[str, Any] | None = No
 def gate_and_report(cfg: GateConfig, progress: bool) -> GateResult:
     """Run the gate with progress bars, print the table and write the report folder."""
     from warmgate.gate import run
-    from warmgate.report.files import write_report
     from warmgate.report.terminal import print_result, progress_bars
 
     with progress_bars(None if progress else False) as bars:
         result = run(cfg, progress=bars)
+    folder = write_report_or_say(result, Path(cfg.report))  # first: `| head` cannot lose it
     print_result(result)
-    folder = write_report(result, Path(cfg.report))
-    print(f"report: {folder}")
+    if folder is not None:
+        print(f"report: {folder}")
     return result
+
+
+def write_report_or_say(result: GateResult, folder: Path) -> Path | None:
+    """Write the report folder; if the machine refuses, say so on stderr and go on, since the
+    verdict (and its exit code) stands without it."""
+    import sys
+
+    from warmgate.preflight import ENVIRONMENT_ERRORS, environment_note
+    from warmgate.report.files import write_report
+
+    try:
+        return write_report(result, folder)
+    except ENVIRONMENT_ERRORS as e:
+        print(f"warmgate: error: {environment_note(f'write the report to {folder}', e)}",
+              file=sys.stderr)
+        return None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -34,11 +34,9 @@ def _agreement(args: argparse.Namespace) -> int:
     scorer = _scorer(args)
     result = agreement(df, scorer, str(path))
     sent = getattr(scorer, "sent", None)  # the cascade's count of replies sent to its judge
-    by_family = {fam: {"rows": got.n, "agreement_pct": round(got.percent, 1),
-                       "kappa": round(got.kappa, 3)}
-                 for fam, got in result.groups("family").items()}
     print(f"scorer {scorer.name} {scorer.version} vs labels in {path}")
-    print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {result.kappa:.3f}")
+    kappa = "undefined (one class only)" if result.kappa != result.kappa else f"{result.kappa:.3f}"
+    print(f"rows {result.n}  agreement {result.percent:.1f}%  Cohen's kappa {kappa}")
     if sent is not None:
         print(f"cascade: {sent} of {result.n} replies sent to the judge (the rules were unsure)")
     for line in result.summary_lines():
@@ -57,21 +55,31 @@ def _agreement(args: argparse.Namespace) -> int:
         print(f"  row {d['row']} {d['item_id']} ({d['belief']}): label {d['label']}, "
               f"scored {d['scored']}{flag}: {out!r}")
     if args.calibration:
-        rec = calibration.record(scorer.name, scorer.version, result, path, by_family)
+        rec = calibration.record(scorer.name, scorer.version, result, path)
         where = calibration.write(rec, Path(args.calibration))
         print(f"calibration record: {where} (name it in [tool.warmgate] judge.calibration; "
               "gate runs then show it in every report)")
-    below = result.percent < args.min_agreement or result.kappa < args.min_kappa
+        for why in calibration.shortfalls(rec):
+            print(f"  short of the bar a gate run requires: {why}")
+    # an undefined kappa (NaN) is below every bar
+    below = result.percent < args.min_agreement or not result.kappa >= args.min_kappa
     return 1 if below else 0
 
 
 def _rescore(args: argparse.Namespace) -> int:
     from warmgate.results import ordered, read_parquet, write_parquet
     from warmgate.scoring.rescore import items_of, score_rows
+    from warmgate.suites import builtin_names
 
     table = read_parquet(Path(args.results))
+    files = {Path(p).stem: p for p in args.suite or []}
+    unknown = sorted(set(table.suite.astype(str)) - set(builtin_names()) - set(files))
+    if unknown:
+        raise WarmgateError(f"{args.results}: suite(s) {', '.join(unknown)} are not built in; "
+                            "name the file each came from: --suite PATH.jsonl (the run's "
+                            "[tool.warmgate] suites)")
     scorer = _scorer(args)
-    rescored = score_rows(table, items_of(table, args.results), scorer)
+    rescored = score_rows(table, items_of(table, args.results, files), scorer)
     out = Path(args.output or args.results)
     write_parquet(ordered(rescored), out)
     changed = int((table["evaluation"] != rescored["evaluation"]).sum())
@@ -114,6 +122,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--judge-cache", metavar="DIR", help="judge verdict cache (default: "
                    "<warmgate cache>/judge)")
     p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")
+    p.add_argument("--suite", action="append", metavar="PATH.jsonl",
+                   help="with RESULTS.parquet: a suite file the table's rows came from (a "
+                   "custom suite, named by its file's stem); repeat for several")
     p.add_argument("--show", type=int, default=50, metavar="N", help="disagreements to print")
     p.add_argument("--min-agreement", type=float, default=90.0, metavar="PCT",
                    help="exit 1 below this agreement (default 90, the study's judge vs humans)")

@@ -22,7 +22,14 @@ import pytest
 from warmgate.errors import WarmgateError
 from warmgate.options import add_pytest_options
 from warmgate.pytest_plugin.fixtures import warmgate_cell, warmgate_config, warmgate_run
-from warmgate.pytest_plugin.items import CellFailed, CellItem, PooledItem, ShardItem, collect
+from warmgate.pytest_plugin.items import (
+    CellFailed,
+    CellItem,
+    PooledItem,
+    ShardItem,
+    collect,
+    keep_pooled,
+)
 from warmgate.pytest_plugin.session import SESSION, WarmgateSession, load_config, session_of
 from warmgate.pytest_plugin.xdist import is_worker, pin_worker_gpu, worker_gpu
 
@@ -84,10 +91,14 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput["warmgate_parts"] = str(s.parts_folder())
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
-    collect(session, items)
+                                  items: list[pytest.Item]):
+    """Add the gate's items before `-k`/`-m` select; afterwards a suite's pooled item comes
+    back wherever one of its cells is still selected (a pooled FAIL is never hidden)."""
+    added = collect(session, items)
+    yield
+    keep_pooled(config, items, added)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -115,7 +126,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
         buf = io.StringIO()
         print_result(s.result, Console(file=buf, width=140,
-                                       force_terminal=terminalreporter.hasmarkup))
+                                       force_terminal=terminalreporter.hasmarkup),
+                     door="update" if s.updating else "pytest")
         terminalreporter.write_sep("=", "warmgate")
         terminalreporter.write(buf.getvalue())
     if s.report_lines:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from warmgate.errors import WarmgateError
+from warmgate.preflight import ENVIRONMENT_ERRORS, environment_note
 from warmgate.pytest_plugin.session import session_of
+from warmgate.report.junit import properties
 
 
 class CellFailed(Exception):
@@ -24,6 +26,8 @@ class _GateItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CellFailed | WarmgateError):
             return str(excinfo.value)
+        if isinstance(excinfo.value, ENVIRONMENT_ERRORS):
+            return environment_note("run the gate", excinfo.value, after_verdict=False)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
@@ -40,14 +44,8 @@ class CellItem(_GateItem):
     def runtest(self) -> None:
         s = session_of(self.config)
         cell = s.gate_result().cell(*self.cell)
-        for key in ("n", "b", "c", "delta", "ci_low", "ci_high", "pvalue", "p_adjusted",
-                    "threshold_pp", "verdict"):
-            self.user_properties.append((key, getattr(cell, key)))
+        self.user_properties.extend(properties(cell))
         _judge(self, cell.verdict, cell.message(), cell.undecided_because())
-
-
-POOLED_KEYS = ("framings", "items", "units", "b", "c", "delta", "ci_low", "ci_high", "pvalue",
-               "p_adjusted", "threshold_pp", "verdict")
 
 
 class PooledItem(_GateItem):
@@ -63,9 +61,7 @@ class PooledItem(_GateItem):
         pooled = next((p for p in result.pooled if p.suite == self.suite), None)
         if pooled is None:  # early stopping decides cells only
             pytest.skip(f"no pooled decision for {self.suite}: early stopping decides cells only")
-        for key in POOLED_KEYS:  # plain Python numbers: xdist sends them to the controller
-            value = getattr(pooled, key)
-            self.user_properties.append((key, value.item() if hasattr(value, "item") else value))
+        self.user_properties.extend(properties(pooled))
         _judge(self, pooled.verdict, pooled.message(), pooled.undecided_because())
 
 
@@ -117,11 +113,42 @@ class ShardItem(_GateItem):
                                 f"rows) written to {folder}; decide with `warmgate merge`")
 
 
-def collect(session: pytest.Session, items: list[pytest.Item]) -> None:
-    """Append the gate's items: the shard's one, or one per cell and one pooled per suite."""
+def collect(session: pytest.Session, items: list[pytest.Item]) -> list[pytest.Item]:
+    """Append the gate's items: the shard's one, or one per cell and one pooled per suite; and
+    report them as collected (so the header, `--collect-only` and test-listing tools see them).
+    """
     cfg = session_of(session.config).config
     if cfg is None:
-        return
+        return []
+    before = len(items)
+    _append_items(session, items, cfg)
+    added = items[before:]
+    session.config.hook.pytest_collectreport(report=pytest.CollectReport(
+        "warmgate", "passed", None, list(added)))
+    return added
+
+
+def keep_pooled(config: pytest.Config, items: list[pytest.Item],
+                added: list[pytest.Item]) -> None:
+    """Put back a suite's pooled item that `-k` or `-m` deselected while one of its cells is
+    still selected: "2 passed, 3 deselected" must not hide the suite's pooled FAIL."""
+    kept = {id(i) for i in items}
+    explicit = tuple(config.getoption("deselect", None) or ())
+    back = [p for p in added if isinstance(p, PooledItem) and id(p) not in kept
+            and not (explicit and p.nodeid.startswith(explicit))
+            and any(isinstance(i, CellItem) and i.cell[0] == p.suite for i in items)]
+    for p in back:
+        last = max(k for k, i in enumerate(items) if isinstance(i, CellItem) and
+                   i.cell[0] == p.suite)
+        items.insert(last + 1, p)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if back and reporter is not None:  # they were counted as deselected: they are not
+        ids = {id(p) for p in back}
+        reporter.stats["deselected"] = [i for i in reporter.stats.get("deselected", [])
+                                        if id(i) not in ids]
+
+
+def _append_items(session: pytest.Session, items: list[pytest.Item], cfg) -> None:
     shard = session.config.getoption("warmgate_shard")
     if shard:
         name = f"warmgate_shard[{shard}]"

@@ -19,6 +19,7 @@ import pytest
 from warmgate.config import GateConfig, read_table, resolve
 from warmgate.errors import WarmgateError
 from warmgate.options import overrides
+from warmgate.preflight import ENVIRONMENT_ERRORS, environment_note
 from warmgate.pytest_plugin.xdist import is_worker, worker_input, worker_part
 
 SESSION = pytest.StashKey["WarmgateSession"]()
@@ -129,7 +130,8 @@ class WarmgateSession:
         if is_worker(self.pytest_config):
             if self.failure is not None:  # the controller sets the session's exit code from it
                 self.pytest_config.workeroutput["warmgate_failure"] = [
-                    isinstance(self.failure, WarmgateError), str(self.failure)]
+                    isinstance(self.failure, (WarmgateError, *ENVIRONMENT_ERRORS)),
+                    str(self.failure)]
             return
         if self.config is None:
             return
@@ -146,10 +148,14 @@ class WarmgateSession:
         except WarmgateError as e:
             self.report_lines.append(f"warmgate: error: {e}")
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        except ENVIRONMENT_ERRORS as e:  # the tests' outcomes (the verdict) stand
+            self.report_lines.append(
+                f"warmgate: error: {environment_note('write the report or baseline', e)}")
         finally:
-            # Bad input found while generating is a usage error, a crash of warmgate an
-            # internal one: neither may read as exit 1, the code of a cell that failed.
-            if isinstance(self.failure, WarmgateError):
+            # Bad input found while generating is a usage error, and so is a fault of the
+            # machine (a file or folder it needs); a crash of warmgate is an internal one: none
+            # may read as exit 1, the code of a cell that failed.
+            if isinstance(self.failure, (WarmgateError, *ENVIRONMENT_ERRORS)):
                 self.report_lines.append(f"warmgate: error: {self.failure}")
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
             elif self.failure is not None:

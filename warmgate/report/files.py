@@ -8,6 +8,7 @@ and forest.png. Every file is written atomically: a reader never sees half a rep
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from warmgate.atomic import make_dir, write_bytes
@@ -18,6 +19,7 @@ from warmgate.report.markdown import render_markdown, verdict_of
 from warmgate.report.plot import forest_plot_png
 from warmgate.result import GateResult
 from warmgate.results import write_parquet
+from warmgate.secrets import redact
 
 FILES = ("results.parquet", "summary.json", "summary.md", "report.html", "forest.png")
 
@@ -32,7 +34,7 @@ def summary(result: GateResult) -> dict:
         "reading": result.reading(),
         "unsure": result.config.unsure,  # the policy: bound (both readings) or incorrect
         "unsure_cells": result.unsure_cells(),
-        "provenance": result.provenance.to_dict(),
+        "provenance": redact(result.provenance.to_dict()),
     }
 
 
@@ -49,6 +51,10 @@ def write_report(result: GateResult, folder: Path) -> Path:
     write_bytes(folder / "report.html", render_html(result, png=png).encode("utf-8"))
     step = getenv("GITHUB_STEP_SUMMARY")
     if step:
-        with open(step, "a", encoding="utf-8") as f:
-            f.write(md + "\n")
+        try:
+            with open(step, "a", encoding="utf-8") as f:
+                f.write(md + "\n")
+        except OSError as e:  # the runner's fault: the report folder is written, the verdict stands
+            warnings.warn(f"GITHUB_STEP_SUMMARY={step}: could not append the job summary ({e})",
+                          UserWarning, stacklevel=2)
     return folder

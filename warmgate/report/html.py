@@ -8,6 +8,7 @@ import html
 from warmgate.report.flips import counted_refusals, describe_models, flipped_items, gap_lines, refusal_cells
 from warmgate.report.markdown import by_reading, verdict_of
 from warmgate.report.plot import forest_plot_png
+from warmgate.secrets import redact
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;
@@ -48,6 +49,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
         f"<code>{_e(cand)}</code>. Family-wise alpha {result.config.alpha:g} (weighted Holm "
         "over cells and pooled tests).</p>",
         f'<p class="muted">Reading: {_e(result.reading())}.</p>',
+        f'<p class="muted" id="baseline-used">{_e(result.baseline_line())}.</p>',
         "<h2>Change in error rate per cell</h2>",
         '<img class="plot" id="forest-plot" alt="forest plot: change in error rate per cell '
         'with 95% intervals and thresholds" src="data:image/png;base64,'
@@ -113,7 +115,7 @@ def render_html(result, max_flips: int = 50, png: bytes | None = None) -> str:
             f'<div class="muted">base (right)</div><pre>{_e(f.base_output)}</pre>'
             f'<div class="muted">candidate (wrong)</div><pre>{_e(f.candidate_output)}</pre></div>'
         )
-    prov = result.provenance.to_dict()
+    prov = redact(result.provenance.to_dict())  # a key must never reach a report
     if prov:
         out.append("<h2>Provenance</h2><pre>" + _e(_pretty(prov)) + "</pre>")
     out.append("</body></html>")

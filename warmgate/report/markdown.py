@@ -52,6 +52,8 @@ def render_markdown(result, max_flips: int = 10) -> str:
         "",
         f"Reading: {_cell_text(result.reading(), 1000)}.",
         "",
+        f"{_cell_text(result.baseline_line(), 400)}.",
+        "",
         "| suite | context | belief | n | base err | cand err | change (pp) | 95% CI (pp) "
         "| threshold (pp) | p (adj.) | unsure base/cand | for / against the candidate | verdict |",
         "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",

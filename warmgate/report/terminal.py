@@ -19,6 +19,15 @@ from warmgate.result import GateResult
 _STYLE = {PASS: "green", FAIL: "bold red"}
 
 
+class _Console(Console):
+    """rich's Console, but a closed stdout (`warmgate run | head -1`) raises BrokenPipeError
+    for the CLI to exit 141, where rich exits 1, the code of a FAIL."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError("the reader of warmgate's output went away")
+
+
 def cells_table(result: GateResult) -> Table:
     """A rich table with one row per cell."""
     t = Table(title="warmgate: change in error rate, candidate vs base (pp)")
@@ -37,12 +46,15 @@ def cells_table(result: GateResult) -> Table:
     return t
 
 
-def print_result(result: GateResult, console: Console | None = None) -> None:
+def print_result(result: GateResult, console: Console | None = None, door: str = "cli") -> None:
+    """The table, pooled lines, counts, reading, baseline used and headline (for `door`)."""
     # Not a terminal (CI logs, pipes): wide enough that no column is cut.
-    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    console = console or _Console(width=None if sys.stdout.isatty() else 140)
     console.print(cells_table(result))
     for p in result.pooled:  # per suite, all framings at once
         console.print(f"[{_STYLE.get(p.verdict, 'yellow')}]{escape(p.line())}[/]")
+    for line in early_stopping_lines(result):
+        console.print(f"[yellow]{escape(line)}[/]")
     counts = {v: sum(c.verdict == v for c in result.cells) for v in ("PASS", "FAIL",
                                                                      "INCONCLUSIVE")}
     console.print(
@@ -51,7 +63,19 @@ def print_result(result: GateResult, console: Console | None = None) -> None:
     )
     style = {"PASS": "bold green", "FAIL": "bold red"}.get(result.verdict, "bold yellow")
     console.print(f"[dim]{escape(result.reading())}[/]")
-    console.print(f"[{style}]{result.headline()}[/]")
+    console.print(f"[dim]{escape(result.baseline_line())}[/]")
+    console.print(f"[{style}]{result.headline(door)}[/]")
+
+
+def early_stopping_lines(result: GateResult) -> list[str]:
+    """Under early stopping, the suites whose pooled decision was not taken, said so (pytest
+    skips their pooled items; the table must not drop them without a word)."""
+    if not result.provenance.early_stopping or result.pooled:
+        return []
+    suites = [c.suite for c in result.cells]
+    return [f"{s}, all framings: no pooled decision (early stopping decides cells only; set "
+            "early_stopping = 0 for the pooled test over all framings)"
+            for s in dict.fromkeys(suites) if suites.count(s) >= 2]
 
 
 @contextmanager

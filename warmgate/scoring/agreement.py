@@ -85,14 +85,15 @@ class Agreement:
 
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
-    """Cohen's kappa of two raters over the same rows (1 = perfect, 0 = chance)."""
+    """Cohen's kappa of two raters over the same rows (1 = perfect, 0 = chance); NaN where it is
+    undefined: both raters used one and the same class, so chance agreement is already 1."""
     if len(a) != len(b) or not a:
         raise ValueError("kappa needs two equally long, non-empty rating lists")
     n = len(a)
     po = sum(x == y for x, y in zip(a, b, strict=True)) / n
     ca, cb = Counter(a), Counter(b)
     pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
-    return 1.0 if pe == 1 else (po - pe) / (1 - pe)
+    return float("nan") if pe == 1 else (po - pe) / (1 - pe)
 
 
 def builtin_labelled() -> pd.DataFrame:
@@ -114,11 +115,16 @@ def read_labelled(path: Path) -> pd.DataFrame:
                 except json.JSONDecodeError as e:
                     raise WarmgateError(f"{path}:{lineno}: bad JSON ({e.msg})") from None
         df = pd.DataFrame(rows)
+        if df.empty:
+            raise WarmgateError(f"{path}: the labelled set has no rows (one JSON object per line, "
+                                "with output, label, and item_id or an inline item)")
     else:
         try:
             df = pd.read_parquet(path)
         except Exception as e:  # pyarrow raises several types for a damaged file
             raise WarmgateError(f"{path}: cannot read labelled set ({e})") from None
+        if df.empty:
+            raise WarmgateError(f"{path}: the labelled set has no rows")
     for col in ("output", "label"):
         if col not in df.columns:
             raise WarmgateError(f"{path}: labelled set lacks column {col!r} (needs output, label, "
