@@ -231,8 +231,8 @@ def test_merge_refuses_shards_of_two_candidates_and_writes_no_secret(tmp_path, c
     manifest = (folders[1] / "shard.json").read_text()
     assert "sk-live-leaked0123" not in manifest and "[redacted]" in manifest
     rc, out = _merge(folders, capsys)
-    assert rc == 2 and "the candidate's model_fingerprint differs" in out, out
-    assert "'regressed-candidate'" in out and "'other-candidate'" in out, out
+    assert rc == 2 and "model_fingerprint differs" in out, out  # the first role that differs
+    assert "'regressed-base'" in out and "'other-base'" in out and "shard 2" in out, out
 
 
 # items 10, 12: input the gate accepted and then crashed on (exit 70), or a machine it cannot

@@ -107,8 +107,8 @@ def _legacy_match(field: str, stored: dict, now: dict) -> bool:
         return False
 
 
-def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline"
-            ) -> tuple[list[str], list[str]]:
+def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline",
+            now_what: str = "this run") -> tuple[list[str], list[str]]:
     """Differences between two identity records: (errors on INPUTS, warnings on RUNTIME).
 
     A record with no `fingerprint_scheme` is scheme 1: its fingerprints are recomputed that
@@ -129,11 +129,11 @@ def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline"
             continue
         detail = _which_parts(stored.get(_PARTS.get(field, "")), now.get(_PARTS.get(field, "")))
         errors.append(f"{field} differs ({meaning}{detail}): {what} {show(a)}, "
-                      f"this run {show(b)}")
+                      f"{now_what} {show(b)}")
     for field, meaning in RUNTIME.items():
         a, b = stored.get(field), now.get(field)
         if a and b and a != b:
-            notes.append(f"{what} was made with {meaning} {a}, this run uses {b}; replies may "
+            notes.append(f"{what} was made with {meaning} {a}, {now_what} uses {b}; replies may "
                          "differ slightly (to regenerate the base with this version, make a new "
                          "baseline)")
     return errors, notes

@@ -197,7 +197,7 @@ def _same_variants(manifests: list[tuple[Path, dict]]) -> None:
         other = Provenance.from_dict(m.get("provenance")).roles
         for role in sorted(set(roles) | set(other)):
             errors, _ = compare(record(roles.get(role, {})), record(other.get(role, {})),
-                                f"shard {first['shard']} ({first_dir})")
+                                f"shard {first['shard']} ({first_dir})", f"shard {m['shard']}")
             if errors:
                 raise WarmgateError(
                     f"{folder / MANIFEST}: the {role}'s {errors[0]}; these shards were not "
