@@ -12,6 +12,6 @@ stamp=.venv/.warmgate-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[dev,ray]"
+  .venv/bin/python -m pip install -q -e ".[dev,ray,reader]"
   touch "$stamp"
 fi

@@ -26,6 +26,9 @@ MIN_AGREEMENT, MIN_KAPPA = 90.0, 0.81
 
 #: The rules scorer's own record, shipped with it: measured on the held-out labelled chat replies.
 RULES_RECORD = Path(__file__).with_name("rules_calibration.json")
+#: The trained reader's record (`scoring/reader.py`), shipped with its weights in warmgate/data.
+READER_NAME, READER_RECORD = "warmgate-reader", Path(__file__).parents[1] / "data" / "reader_calibration.json"
+SHIPPED = {RULES_NAME: RULES_RECORD, READER_NAME: READER_RECORD}
 
 
 def record(name: str, version: str, agreement: Any, labelled: Path,
@@ -50,8 +53,8 @@ def write(rec: dict[str, Any], path: Path) -> Path:
 def read(name: str, version: str, path: str | Path | None = None) -> dict[str, Any] | None:
     """The record at `path` (default: none; the rules' shipped record for the rules) if it is of
     this scorer at this version, else None; a named record of another scorer is an error."""
-    if path is None and name == RULES_NAME:
-        path, named = RULES_RECORD, False
+    if path is None and name in SHIPPED:
+        path, named = SHIPPED[name], False
     else:
         named = path is not None
     if path is None:
@@ -85,7 +88,7 @@ def trusted(rec: dict[str, Any] | None) -> bool:
     """Measured, and at or above the bar (a judge also named a verdict on nearly every reply)."""
     if not rec:
         return False
-    judged = rec["scorer"] != RULES_NAME
+    judged = rec["scorer"] not in SHIPPED
     if judged and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
         return False
     return rec["agreement_pct"] >= MIN_AGREEMENT and rec["kappa"] >= MIN_KAPPA
@@ -99,7 +102,7 @@ def describe(name: str, version: str, rec: dict[str, Any] | None) -> str:
                 "--agreement LABELLED ... --calibration FILE, then judge.calibration = FILE): "
                 "verdicts rest on an unmeasured reading")
     verdict = "meets" if trusted(rec) else "is BELOW"
-    if rec["scorer"] != RULES_NAME and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
+    if rec["scorer"] not in SHIPPED and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
         verdict = (f"gave no verdict on {rec.get('unsure_pct', 100.0):.0f}% of them (the rules' "
                    "fallback reading was measured, not the judge), so it is BELOW")
     return (f"{who}; measured agreement {rec['agreement_pct']:.1f}% (Cohen's kappa "
