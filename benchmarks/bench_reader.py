@@ -56,10 +56,12 @@ def main() -> int:
     words = statistics.median(len(str(r).split()) for r in replies)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.2f}; torch {torch.__version__}, {args.threads} threads")
-    print(f"set: {args.labelled.name}, {len(rows)} replies, median {words:.0f} words; encoder load {load:.1f} s")
+    print(f"set: {args.labelled.name}, {len(rows)} replies, median {words:.0f} words; "
+          f"encoder load {load:.1f} s")
     for name, ts in times.items():
         per = 1000 * statistics.median(ts) / len(rows)
-        print(f"{name}: {per:.1f} ms a reply (median of {args.repeat}; runs {', '.join(f'{x:.2f}' for x in ts)} s)")
+        runs = ", ".join(f"{x:.2f}" for x in ts)
+        print(f"{name}: {per:.1f} ms a reply (median of {args.repeat}; runs {runs} s)")
     return 0
 
 

