@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.features_cache:
             np.savez(args.features_cache, x=x, key=key)
     print(f"features in {time.time() - t0:.0f} s", flush=True)
+    x = np.round(x, 4)  # the encoder's last-bit float noise must not reach the trained weights
     y = np.array([r["label"] == "CORRECT" for r in rows], dtype=np.float32)
     real = np.array([not r["source"].startswith("synthetic") for r in rows])
     w = np.where(real, args.labelled_weight, 1.0).astype(np.float32)
