@@ -51,7 +51,7 @@ def write(rec: dict[str, Any], path: Path) -> Path:
 
 
 def read(name: str, version: str, path: str | Path | None = None) -> dict[str, Any] | None:
-    """The record at `path` (default: none; the rules' shipped record for the rules) if it is of
+    """The record at `path` (default: none; the shipped record for the rules and the reader) if it is of
     this scorer at this version, else None; a named record of another scorer is an error."""
     if path is None and name in SHIPPED:
         path, named = SHIPPED[name], False

