@@ -43,10 +43,15 @@ def test_reserved_items_follow_the_published_rule():
 
 def test_no_reserved_or_selection_item_reaches_the_training_data(tmp_path):
     ids, questions = train_reader.excluded_questions()
+    datasets = train_reader.ROOT.parent / "shared" / "datasets"  # the public files, where present
     rows = train_reader.labelled_rows(ids, questions)
-    rows += train_reader.synthetic_rows(random.Random(0), ids, questions, tmp_path, per_item=1)
+    rows += train_reader.synthetic_rows(random.Random(0), ids, questions,
+                                        datasets if datasets.is_dir() else tmp_path, per_item=1)
     assert len(rows) > 1000
     assert not [r for r in rows if _sha_reserved(r["suite"], r["item"].id)]
+    sources = {"synthetic:truthfulqa-csv": "truthfulqa", "synthetic:medqa": "medqa", "synthetic:mask": "mask"}
+    assert not [r for r in rows
+                if r["source"] in sources and _sha_reserved(sources[r["source"]], r["item"].id)]
     assert not [r for r in rows if r["source"] == "labelled_chat_heldout_v12.jsonl"]
     held = {json.loads(line)["item_id"] for line in
             train_reader.SELECTION[0].read_text("utf-8").splitlines() if line.strip()}
