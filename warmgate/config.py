@@ -31,7 +31,9 @@ from warmgate.framings import BELIEFS, CONTEXTS, DEFAULT_SET, LAYOUTS
 
 INCONCLUSIVE_POLICIES = ("fail", "warn", "pass")
 UNSURE_POLICIES = ("bound", "incorrect")
-SCORERS = ("rules", "judge", "cascade")
+SCORERS = ("rules", "judge", "cascade", "reader", "reader-cascade")
+#: scorers that grade with the user's judge model (the others run offline)
+JUDGED = ("judge", "cascade", "reader-cascade")
 DEFAULT_SUITES = ("factual", "misconceptions", "disinformation", "medical")
 #: The study's system-prompt warmth arm, adapted: same weights, a warm persona in front.
 WARM_PERSONA = (
@@ -137,7 +139,7 @@ class GateConfig:
     report: str = "warmgate-report"
     inconclusive: str = "fail"  # what a run that is not shown safe does: pass, warn or fail
     unsure: str = "bound"  # unsure readings: decide under both extremes, or "incorrect" (study)
-    scorer: str = "rules"  # how replies are read: rules, judge, or cascade (rules, then judge)
+    scorer: str = "rules"  # how replies are read: rules, judge, cascade, reader, reader-cascade
     judge: dict[str, Any] = field(default_factory=dict)  # model, backend, options, calibration
     require_calibrated_judge: bool = False  # refuse a judge without measured agreement >= 90 %
 
@@ -214,8 +216,9 @@ SETTINGS: tuple[s.Setting, ...] = (
               "favourable to the candidate, INCONCLUSIVE where they differ) or incorrect (counted "
               "as the scorer read them, the study's rule)", "POLICY", "the decision"),
     s.Setting("scorer", s.choice("scorer", SCORERS), "how replies are read: rules (default), "
-              "judge (a model grades every reply) or cascade (the rules, and the judge where they "
-              "are unsure)", "NAME", "scoring"),
+              "judge (a model grades every reply), cascade (the rules, and the judge where they "
+              "are unsure), reader (the trained offline reader; the reader extra) or "
+              "reader-cascade (the reader, and the judge where it is unsure)", "NAME", "scoring"),
     s.Setting("judge", s.judge, "the judge model (a name; or in pyproject a table with model, "
               "backend, options, calibration)", "MODEL", "scoring"),
     s.Setting("require_calibrated_judge", s.flag, "refuse to run a judge or cascade without a "
@@ -322,7 +325,7 @@ def build(parsed: dict[str, Any], where: str = "[tool.warmgate]") -> GateConfig:
 def validate(cfg: GateConfig, where: str) -> None:
     """Checks across settings: at least one cell, thresholds that name real framings, a judge
     for a judge scorer."""
-    if cfg.scorer != "rules" and not cfg.judge:
+    if cfg.scorer in JUDGED and not cfg.judge:
         raise WarmgateError(f"{where}: scorer = {cfg.scorer!r} needs a judge: judge = \"MODEL\" "
                             "or judge = { model = \"...\", backend = \"openai\", options = {...} }")
     if not cfg.suites or not cfg.contexts or not cfg.beliefs:

@@ -9,7 +9,7 @@ from warmgate.errors import WarmgateError
 
 
 def _scorer(args: argparse.Namespace):
-    """The scorer to measure or re-score with: the rules, a judge, or the cascade of both."""
+    """The scorer to measure or re-score with: the rules, the reader, a judge, or a cascade."""
     from warmgate.scoring.cascade import Cascade
     from warmgate.scoring.configured import make_judge
     from warmgate.scoring.scorer import RulesScorer
@@ -18,10 +18,18 @@ def _scorer(args: argparse.Namespace):
     kind = args.scorer or ("judge" if args.judge else "rules")
     if kind == "rules":
         return RulesScorer()
+    if kind == "reader":
+        from warmgate.scoring.reader import ReaderScorer
+
+        return ReaderScorer()
     if not args.judge:
         raise WarmgateError(f"--scorer {kind} needs --judge MODEL")
     spec = parse_judge({"model": args.judge, "backend": args.backend}, "--judge")
     judge = make_judge(spec, Path(args.judge_cache) if args.judge_cache else None)
+    if kind == "reader-cascade":
+        from warmgate.scoring.reader import ReaderScorer
+
+        return Cascade(judge, ReaderScorer())
     return judge if kind == "judge" else Cascade(judge)
 
 
@@ -111,9 +119,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--judge", metavar="MODEL",
                    help="grade with this model as judge instead of the rules ('embedded', a "
                    "folder or hub id)")
-    p.add_argument("--scorer", choices=("rules", "judge", "cascade"),
-                   help="rules (default), judge, or cascade (the rules, and --judge where they "
-                   "are unsure); default: judge when --judge is given")
+    p.add_argument("--scorer", choices=("rules", "judge", "cascade", "reader", "reader-cascade"),
+                   help="rules (default), judge, cascade (the rules, and --judge where they are "
+                   "unsure), reader (the trained offline reader) or reader-cascade (the reader, "
+                   "and --judge where it is unsure); default: judge when --judge is given")
     p.add_argument("--backend", default="transformers", help="the judge's backend")
     p.add_argument("--calibration", metavar="PATH",
                    help="with --agreement: write the calibration record (agreement, kappa, per "

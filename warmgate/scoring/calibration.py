@@ -35,6 +35,9 @@ SEAL = "record_sha256"
 
 #: The rules scorer's own record, shipped with it: measured on the held-out labelled chat replies.
 RULES_RECORD = Path(__file__).with_name("rules_calibration.json")
+#: The trained reader's record (`scoring/reader.py`), shipped with its weights in warmgate/data.
+READER_NAME, READER_RECORD = "warmgate-reader", Path(__file__).parents[1] / "data" / "reader_calibration.json"
+SHIPPED = {RULES_NAME: RULES_RECORD, READER_NAME: READER_RECORD}
 
 #: Fields every record has, with their JSON types (a record of another shape is refused).
 _SHAPE: dict[str, tuple[type, ...]] = {
@@ -109,11 +112,11 @@ def check_shape(rec: Any, where: Path) -> dict[str, Any]:
 
 
 def read(name: str, version: str, path: str | Path | None = None) -> dict[str, Any] | None:
-    """The record at `path` (default: none; the rules' shipped record for the rules) if it is of
+    """The record at `path` (default: none; the shipped record for the rules and the reader) if it is of
     this scorer at this version, else None; a named record of another scorer, of another shape,
     or edited after it was sealed is an error."""
-    if path is None and name == RULES_NAME:
-        path, named = RULES_RECORD, False
+    if path is None and name in SHIPPED:
+        path, named = SHIPPED[name], False
     else:
         named = path is not None
     if path is None:
@@ -183,7 +186,7 @@ def shortfalls(rec: dict[str, Any] | None) -> list[str]:
     if small or not rec["by_family"]:
         named = ", ".join(f"{f} {n}" for f, n in sorted(small.items())) or "no family named"
         out.append(f"fewer than {MIN_FAMILY_ROWS} labelled replies per family ({named})")
-    if rec["scorer"] != RULES_NAME and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
+    if rec["scorer"] not in SHIPPED and rec.get("unsure_pct", 100.0) > MAX_JUDGE_UNSURE_PCT:
         out.append(f"gave no verdict on {rec.get('unsure_pct', 100.0):.0f}% of them (the rules' "
                    "fallback reading was measured, not the judge)")
     return out

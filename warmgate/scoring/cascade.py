@@ -1,4 +1,5 @@
-"""The cascade: the rules read every reply; only the replies they cannot read go to the judge.
+"""The cascade: a first reader (the rules, or the trained reader) reads every reply; only the
+replies it cannot read go to the judge.
 
 Most replies are read by the rules at no cost; a judge's forward passes are spent only where
 the rules say they are unsure, so a judge-quality reading costs a fraction of a judge run.
@@ -14,7 +15,8 @@ from warmgate.suites import Item
 
 
 class Cascade:
-    """Rules first; the judge re-scores the rows the rules flag `unsure`."""
+    """Rules (or `rules`: any first-stage scorer, e.g. the reader) first; the judge re-scores
+    the rows the first stage flags `unsure`."""
 
     def __init__(self, judge: Scorer, rules: Scorer | None = None) -> None:
         self.rules = rules or RulesScorer()

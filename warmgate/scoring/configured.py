@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from warmgate.config import GateConfig
+from warmgate.config import JUDGED, GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.scoring import calibration
 from warmgate.scoring.cascade import Cascade
@@ -33,19 +33,28 @@ def make_judge(judge: dict, cache_dir: Path | None = None) -> ModelJudge:
 
 
 def make_scorer(config: GateConfig) -> Scorer:
-    """The run's scorer from config: the rules, a model judge, or the cascade of both."""
+    """The run's scorer from config: the rules, the trained reader, a model judge, or a cascade
+    (the rules or the reader first, the judge where they are unsure)."""
     if config.scorer == "rules":
         return RulesScorer()
+    if config.scorer == "reader":
+        from warmgate.scoring.reader import ReaderScorer
+
+        return ReaderScorer()
     judge = make_judge(config.judge)
+    if config.scorer == "reader-cascade":
+        from warmgate.scoring.reader import ReaderScorer
+
+        return Cascade(judge, ReaderScorer())
     return judge if config.scorer == "judge" else Cascade(judge)
 
 
 def scorer_record(config: GateConfig, scorer: Scorer) -> dict:
     """Who scored the run and how far that was measured; warns (or refuses) when untrusted."""
-    path = config.judge.get("calibration") if config.scorer != "rules" else None
+    path = config.judge.get("calibration") if config.scorer in JUDGED else None
     rec = calibration.read(scorer.name, scorer.version, path)
     line = calibration.describe(scorer.name, scorer.version, rec)
-    if config.scorer != "rules" and not calibration.trusted(rec):
+    if config.scorer in JUDGED and not calibration.trusted(rec):
         if config.require_calibrated_judge:
             raise WarmgateError(f"require_calibrated_judge = true, but {line}")
         warnings.warn(line, UserWarning, stacklevel=2)
