@@ -264,6 +264,50 @@ def test_a_server_without_logprobs_is_fingerprinted_by_its_replies(served_models
     assert "served_behaviour differs" in compare(record(with_lp), record(other))[0][0]
 
 
+@pytest.mark.parametrize("applied", [False, True])
+def test_a_served_lora_that_changes_nothing_is_flagged(served_models, tmp_path, applied) -> None:
+    """A candidate = served LoRA + persona passes the liveness check (the persona changes its
+    prompts) even when the LoRA does nothing; the bare probes tell: a warning, only then."""
+    import warnings
+
+    from peft import LoraConfig, get_peft_model
+    from toys import make_suite
+
+    from warmgate.backends.openai_http import OpenAIBackend
+    from warmgate.config import from_mapping
+    from warmgate.gate import run
+    from warmgate.testing.engine import Engine
+    from warmgate.testing.faults import Faults
+    from warmgate.testing.server import serve
+
+    # untrained LoRA weights (B = 0) change nothing; init_lora_weights=False: random A and B
+    get_peft_model(_llama(32, 258, 1), LoraConfig(r=2, target_modules=["q_proj", "v_proj"],
+                                                  init_lora_weights=not applied)
+                   ).save_pretrained(tmp_path / "warm")
+    engine = Engine(str(served_models["a"]), "m", {"warm": str(tmp_path / "warm")})
+    server = serve(engine, "127.0.0.1", 0, Faults(), None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cfg = from_mapping({**BASE_TABLE, "backend": "openai", "base": "m", "max_new_tokens": 4,
+                        "candidate": {"adapter": "warm", "persona": "Be warm."},
+                        "suites": [make_suite(tmp_path, 3)], "liveness_probes": 3})
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        backend = OpenAIBackend({"base": cfg.base, "candidate": cfg.candidate}, cfg.decoding,
+                                base_url=url, max_retries=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run(cfg, backend=backend)
+    finally:
+        server.shutdown()
+        server.server_close()
+    flagged = [str(w.message) for w in caught if "may not apply the LoRA" in str(w.message)]
+    assert len(result.table) == 6
+    assert flagged == ([] if applied else [
+        "the candidate's served adapter 'warm' answers the fixed probe prompts exactly like the "
+        "base 'm' (same greedy replies and log-probabilities): the server may not apply the "
+        "LoRA (check its --lora-modules and the adapter's weights)"])
+
+
 def test_cache_commands_act_on_the_configured_cache(tmp_path, monkeypatch, capsys) -> None:
     from warmgate.cache import GenerationCache
 

@@ -130,6 +130,13 @@ def _behaviour(a: Any, b: Any, what: str, now_what: str) -> str:
             f"address): {what} {show(a)}, {now_what} {show(b)}")
 
 
+def same_behaviour(base: dict[str, Any], candidate: dict[str, Any]) -> bool:
+    """Whether a served candidate answered the probes exactly as the served base did (replies,
+    and log-probabilities where both have them): a served LoRA that is not applied."""
+    a, b = base.get(BEHAVIOUR), candidate.get(BEHAVIOUR)
+    return bool(a and b) and not _behaviour(a, b, "", "")
+
+
 def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline",
             now_what: str = "this run") -> tuple[list[str], list[str]]:
     """Differences between two identity records: (errors on INPUTS, warnings on RUNTIME).
@@ -165,4 +172,5 @@ def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline",
     return errors, notes
 
 
-__all__ = ["BEHAVIOUR", "EMITTED", "INPUTS", "RUNTIME", "compare", "record", "show", "variant_key"]
+__all__ = ["BEHAVIOUR", "EMITTED", "INPUTS", "RUNTIME", "compare", "record", "same_behaviour", "show",
+           "variant_key"]
