@@ -262,6 +262,15 @@ def test_a_server_without_logprobs_is_fingerprinted_by_its_replies(served_models
     assert without["served_behaviour"]["replies"] == with_lp["served_behaviour"]["replies"]
     assert compare(record(with_lp), record(without))[0] == []
     assert "served_behaviour differs" in compare(record(with_lp), record(other))[0][0]
+    # the same replies with log-probabilities moved past the tolerance: another model
+    lps = with_lp["served_behaviour"]["logprobs"]
+    assert all(lps), lps  # every probe was answered with tokens
+    for step, refused in ((0.05, False), (0.5, True)):
+        moved = [[v - step for v in probe] for probe in lps]
+        now = {**with_lp, "served_behaviour": {**with_lp["served_behaviour"], "logprobs": moved}}
+        errors = compare(record(with_lp), record(now))[0]
+        assert bool(errors) == refused and (not refused or "log-probabilities moved by up to "
+                                            "0.50 (tolerance 0.25)" in errors[0]), errors
 
 
 @pytest.mark.parametrize("applied", [False, True])

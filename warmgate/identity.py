@@ -40,6 +40,10 @@ _PARTS = {"model_fingerprint": "model_parts", "adapter_fingerprint": "adapter_pa
 #: A served model's behavioural fingerprint (the openai backend's probe hashes): an INPUT, but
 #: compared only when both records have it (older baselines and local backends lack it).
 BEHAVIOUR = "served_behaviour"
+#: Largest change of a probe token's log-probability (nats) still read as the same model: above
+#: a server's run-to-run numeric noise, below what a fine-tune does to 32 greedy tokens (a
+#: judgement, measured on the stub server only; a real server's noise was not measured here).
+LOGPROB_TOLERANCE = 0.25
 
 
 def record(prov: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +65,8 @@ def variant_key(prov: dict[str, Any]) -> str:
     behaviour, so that another model served under the same name is not a cache hit)."""
     rec = record(prov)
     fields = {k: rec[k] for k in (*INPUTS, *RUNTIME)}
-    if rec.get(BEHAVIOUR):
-        fields[BEHAVIOUR] = rec[BEHAVIOUR]
+    if isinstance(rec.get(BEHAVIOUR), dict):  # the replies, not the (noisy) log-probabilities
+        fields[BEHAVIOUR] = {k: rec[BEHAVIOUR].get(k) for k in ("scheme", "replies")}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -114,6 +118,18 @@ def _legacy_match(field: str, stored: dict, now: dict) -> bool:
         return False
 
 
+def _shift(a: Any, b: Any) -> float:
+    """The largest difference between two probe log-probability lists (inf when their shapes
+    differ or they are not numbers)."""
+    try:
+        if len(a) != len(b) or any(len(x) != len(y) for x, y in zip(a, b, strict=True)):
+            return float("inf")
+        return max((abs(float(u) - float(v)) for x, y in zip(a, b, strict=True)
+                    for u, v in zip(x, y, strict=True)), default=0.0)
+    except (TypeError, ValueError):
+        return float("inf")
+
+
 def _behaviour(a: Any, b: Any, what: str, now_what: str) -> str:
     """Why two served models' probe hashes show different behaviour ("" when they agree, or
     when either record lacks them or they were probed with another probe set)."""
@@ -121,13 +137,15 @@ def _behaviour(a: Any, b: Any, what: str, now_what: str) -> str:
         return ""
     if a.get("replies") != b.get("replies"):
         how = "its greedy replies differ"
-    elif a.get("logprobs") and b.get("logprobs") and a["logprobs"] != b["logprobs"]:
-        how = "its greedy replies are the same but their log-probabilities differ"
+    elif a.get("logprobs") and b.get("logprobs") and _shift(a["logprobs"], b["logprobs"]) \
+            > LOGPROB_TOLERANCE:
+        how = (f"its greedy replies are the same but their log-probabilities moved by up to "
+               f"{_shift(a['logprobs'], b['logprobs']):.2f} (tolerance {LOGPROB_TOLERANCE})")
     else:
         return ""
     return (f"{BEHAVIOUR} differs (the served model behaves differently on the fixed probe "
             f"prompts: {how}, so another model or adapter is served under this name and "
-            f"address): {what} {show(a)}, {now_what} {show(b)}")
+            f"address): {what} replies {a.get('replies')}, {now_what} {b.get('replies')}")
 
 
 def same_behaviour(base: dict[str, Any], candidate: dict[str, Any]) -> bool:

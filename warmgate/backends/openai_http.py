@@ -325,12 +325,14 @@ class OpenAIBackend:
         with contextlib.suppress(AttributeError, KeyError, TypeError, ValueError):
             raw = [t["logprob"] for t in lp["content"]] if "content" in lp \
                 else lp["token_logprobs"]
-            values = [round(float(v), 1) + 0.0 for v in raw]  # + 0.0: no -0.0
-        return reply.strip(), values or None
+            values = [round(float(v), 2) + 0.0 for v in raw]  # + 0.0: no -0.0
+        return reply.strip(), values
 
     def served_behaviour(self, name: str) -> dict:
-        """How the model served as `name` behaves: hashes of its greedy replies to the fixed
-        PROBES and of their log-probabilities (rounded to 0.1; "" when the server gives none).
+        """How the model served as `name` behaves: the hash of its greedy replies to the fixed
+        PROBES and their tokens' log-probabilities (to 0.01; "" when the server gives none),
+        kept as numbers so that they are compared with a tolerance (servers' numerics move
+        slightly between runs; a hash of rounded values would flip at rounding boundaries).
         A different model behind the same name and address answers differently (issue 31)."""
         if name not in self._behaviour:
             asked = [self._probe(name, text) for text in PROBES]
@@ -341,7 +343,7 @@ class OpenAIBackend:
             lps = [lp for _, lp in asked]
             self._behaviour[name] = {
                 "scheme": PROBE_SCHEME, "replies": digest([r for r, _ in asked]),
-                "logprobs": digest(lps) if all(lp is not None for lp in lps) else ""}
+                "logprobs": lps if all(lp is not None for lp in lps) else ""}
         return self._behaviour[name]
 
     def provenance(self, role: str) -> dict:
