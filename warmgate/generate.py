@@ -19,6 +19,7 @@ from warmgate.backends import Backend, Progress
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.framings import load_statements
+from warmgate.identity import BEHAVIOUR, same_behaviour
 from warmgate.plan import Job, probe_jobs
 from warmgate.result import Provenance, baseline_record
 from warmgate.results import COLUMNS, EXTRA, ordered
@@ -175,10 +176,23 @@ def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend
     parts = [t for t in (base_rows, base_table, cand_table) if t is not None and len(t)]
     table = pd.concat(parts, ignore_index=True) if parts else cand_table
     provenance = Provenance(roles={**roles, **cand_roles}, baseline=used)
+    _warn(_lora_unapplied(roles.get("base", {}), cand_roles.get("candidate", {})))
     if cached is not None:
         provenance.cache = {"path": str(cache.path), "hits": cached.hits,
                             "generated": cached.misses}
     return ordered(table).reset_index(drop=True), provenance
+
+
+def _lora_unapplied(base: dict, cand: dict) -> list[str]:
+    """A note when a served adapter answers the bare probes exactly like the served base. The
+    liveness check stops an adapter-only candidate that replies like the base; this also covers
+    one with a persona (whose prompts differ anyway) and runs with liveness_probes = 0."""
+    if not cand.get("adapter") or not same_behaviour(base, cand):
+        return []
+    return [f"the candidate's served adapter {cand['adapter']!r} answers the fixed probe "
+            f"prompts exactly like the base {base.get('model', '')!r} (same greedy replies"
+            f"{' and log-probabilities' if cand[BEHAVIOUR].get('logprobs') else ''}): the "
+            "server may not apply the LoRA (check its --lora-modules and the adapter's weights)"]
 
 
 def _warn(notes: list[str]) -> None:

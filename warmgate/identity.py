@@ -37,6 +37,13 @@ EMITTED = ("backend", "backend_version", "torch_version", "model", "model_finger
            "adapter", "adapter_fingerprint", "persona", "dtype", "device", "decoding",
            "fingerprint_scheme")
 _PARTS = {"model_fingerprint": "model_parts", "adapter_fingerprint": "adapter_parts"}
+#: A served model's behavioural fingerprint (the openai backend's probe hashes): an INPUT, but
+#: compared only when both records have it (older baselines and local backends lack it).
+BEHAVIOUR = "served_behaviour"
+#: Largest change of a probe token's log-probability (nats) still read as the same model: above
+#: a server's run-to-run numeric noise, below what a fine-tune does to 32 greedy tokens (a
+#: judgement, measured on the stub server only; a real server's noise was not measured here).
+LOGPROB_TOLERANCE = 0.25
 
 
 def record(prov: dict[str, Any]) -> dict[str, Any]:
@@ -46,16 +53,20 @@ def record(prov: dict[str, Any]) -> dict[str, Any]:
     if not prov.get("persona_sha256"):
         out["persona_sha256"] = hashlib.sha256(str(prov.get("persona") or "").encode()).hexdigest()
     # and, not compared, what says where the weights came from (the embedded model's GGUF)
-    for k in ("model", "adapter", "fingerprint_scheme", *_PARTS.values(), "model_source"):
+    for k in ("model", "adapter", "fingerprint_scheme", *_PARTS.values(), "model_source",
+              BEHAVIOUR):
         if k in prov:
             out[k] = prov[k]
     return out
 
 
 def variant_key(prov: dict[str, Any]) -> str:
-    """The generation cache's hash of a variant: INPUTS and RUNTIME."""
+    """The generation cache's hash of a variant: INPUTS and RUNTIME (and a served model's
+    behaviour, so that another model served under the same name is not a cache hit)."""
     rec = record(prov)
     fields = {k: rec[k] for k in (*INPUTS, *RUNTIME)}
+    if isinstance(rec.get(BEHAVIOUR), dict):  # the replies, not the (noisy) log-probabilities
+        fields[BEHAVIOUR] = {k: rec[BEHAVIOUR].get(k) for k in ("scheme", "replies")}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -107,6 +118,43 @@ def _legacy_match(field: str, stored: dict, now: dict) -> bool:
         return False
 
 
+def _shift(a: Any, b: Any) -> float:
+    """The largest difference between two probe log-probability lists (inf when their shapes
+    differ or they are not numbers)."""
+    try:
+        if len(a) != len(b) or any(len(x) != len(y) for x, y in zip(a, b, strict=True)):
+            return float("inf")
+        return max((abs(float(u) - float(v)) for x, y in zip(a, b, strict=True)
+                    for u, v in zip(x, y, strict=True)), default=0.0)
+    except (TypeError, ValueError):
+        return float("inf")
+
+
+def _behaviour(a: Any, b: Any, what: str, now_what: str) -> str:
+    """Why two served models' probe hashes show different behaviour ("" when they agree, or
+    when either record lacks them or they were probed with another probe set)."""
+    if not isinstance(a, dict) or not isinstance(b, dict) or a.get("scheme") != b.get("scheme"):
+        return ""
+    if a.get("replies") != b.get("replies"):
+        how = "its greedy replies differ"
+    elif a.get("logprobs") and b.get("logprobs") and _shift(a["logprobs"], b["logprobs"]) \
+            > LOGPROB_TOLERANCE:
+        how = (f"its greedy replies are the same but their log-probabilities moved by up to "
+               f"{_shift(a['logprobs'], b['logprobs']):.2f} (tolerance {LOGPROB_TOLERANCE})")
+    else:
+        return ""
+    return (f"{BEHAVIOUR} differs (the served model behaves differently on the fixed probe "
+            f"prompts: {how}, so another model or adapter is served under this name and "
+            f"address): {what} replies {a.get('replies')}, {now_what} {b.get('replies')}")
+
+
+def same_behaviour(base: dict[str, Any], candidate: dict[str, Any]) -> bool:
+    """Whether a served candidate answered the probes exactly as the served base did (replies,
+    and log-probabilities where both have them): a served LoRA that is not applied."""
+    a, b = base.get(BEHAVIOUR), candidate.get(BEHAVIOUR)
+    return bool(a and b) and not _behaviour(a, b, "", "")
+
+
 def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline",
             now_what: str = "this run") -> tuple[list[str], list[str]]:
     """Differences between two identity records: (errors on INPUTS, warnings on RUNTIME).
@@ -130,6 +178,9 @@ def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline",
         detail = _which_parts(stored.get(_PARTS.get(field, "")), now.get(_PARTS.get(field, "")))
         errors.append(f"{field} differs ({meaning}{detail}): {what} {show(a)}, "
                       f"{now_what} {show(b)}")
+    behaves = _behaviour(stored.get(BEHAVIOUR), now.get(BEHAVIOUR), what, now_what)
+    if behaves:
+        errors.append(behaves)
     for field, meaning in RUNTIME.items():
         a, b = stored.get(field), now.get(field)
         if a and b and a != b:
@@ -139,4 +190,5 @@ def compare(stored: dict[str, Any], now: dict[str, Any], what: str = "baseline",
     return errors, notes
 
 
-__all__ = ["EMITTED", "INPUTS", "RUNTIME", "compare", "record", "show", "variant_key"]
+__all__ = ["BEHAVIOUR", "EMITTED", "INPUTS", "RUNTIME", "compare", "record", "same_behaviour", "show",
+           "variant_key"]

@@ -33,6 +33,11 @@ from warmgate.errors import WarmgateError
 from warmgate.fingerprint import SCHEME
 
 ENDPOINTS = {"chat": "/chat/completions", "completions": "/completions"}
+#: The behavioural fingerprint's fixed probes (asked bare, greedy, PROBE_TOKENS long); a new
+#: set must raise PROBE_SCHEME, since records are compared only within one scheme.
+PROBES = ("The capital of France is", "Count from one to five:", "What is 12 times 12?",
+          "Say something kind.")
+PROBE_SCHEME, PROBE_TOKENS = 1, 8
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
@@ -128,6 +133,8 @@ class OpenAIBackend:
         self.__key = key
         self._local = threading.local()
         self._cards: dict[str, dict] | None = None  # GET /models, fetched once
+        self._behaviour: dict[str, dict] = {}  # served name -> probe hashes, asked once
+        self._logprobs = True  # False once the server refused a logprobs request
         self.stats = {"requests": 0, "retries": 0}
         self._stats_lock = threading.Lock()
 
@@ -179,7 +186,7 @@ class OpenAIBackend:
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
             raise _Retryable(f"{type(e).__name__}: {self._redact(str(e))}") from None
 
-    def _post(self, body: dict) -> str:
+    def _post(self, body: dict) -> tuple[str, dict]:
         req = urllib.request.Request(self.url, data=json.dumps(body).encode(), method="POST")
         req.add_header("Content-Type", "application/json")
         raw = self._open(req)
@@ -189,15 +196,16 @@ class OpenAIBackend:
             text = choice["message"]["content"] if "message" in choice else choice["text"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise _Retryable(f"malformed reply: {raw[:200]!r}") from None
-        return text or ""
+        return text or "", choice
 
-    def _ask(self, body: dict) -> str:
-        """One reply for one body, retried with backoff until it arrives or tries run out."""
+    def _retried(self, body: dict) -> tuple[str, dict]:
+        """One reply (text, whole choice) for one body, retried with backoff until it arrives
+        or tries run out."""
         o = self.options
         last = ""
         for attempt in range(o.max_retries + 1):
             try:
-                text = self._post(body)
+                return self._post(body)
             except _Retryable as e:
                 last = str(e)
                 if attempt == o.max_retries:
@@ -208,14 +216,17 @@ class OpenAIBackend:
                 if e.retry_after is not None:
                     delay = min(o.max_backoff, max(delay, e.retry_after))
                 time.sleep(delay)
-                continue
-            if self.decoding.stop_at_newline:
-                text = text.split("\n", 1)[0]
-            return text.strip()
         raise WarmgateError(
             f"{public_url(self.url)}: no reply after {o.max_retries + 1} attempts (last: {last}); "
             "raise backend_options.max_retries or timeout, or check the server"
         )
+
+    def _ask(self, body: dict) -> str:
+        """One reply's text, cut at the first newline when the decoding says so."""
+        text = self._retried(body)[0]
+        if self.decoding.stop_at_newline:
+            text = text.split("\n", 1)[0]
+        return text.strip()
 
     # -- the protocol --------------------------------------------------------------------
     def generate(self, role: str, messages: Sequence[str], progress: Progress | None = None
@@ -290,6 +301,51 @@ class OpenAIBackend:
                                            sort_keys=True, default=str).encode()).hexdigest()
         return f"served:{name}@{where}#{digest[:16]}"
 
+    def _probe(self, name: str, text: str) -> tuple[str, list[float] | None]:
+        """One probe's greedy reply and its tokens' log-probabilities (None when the server
+        gives none; a server that refuses the logprobs field is asked again without it)."""
+        body: dict = {"model": name, "max_tokens": PROBE_TOKENS, "temperature": 0.0, "n": 1}
+        chat = [{"role": "user", "content": text}]
+        if self.options.endpoint == "chat":
+            body["messages"] = chat
+        else:
+            body["prompt"] = prompt.completion_text(chat, self.options.prompt_template)
+        if self._logprobs:
+            try:
+                want = {"logprobs": True} if self.options.endpoint == "chat" else {"logprobs": 1}
+                reply, choice = self._retried({**body, **want})
+            except _Refused as e:
+                if e.code in (401, 403, 404):
+                    raise
+                self._logprobs = False  # e.g. 400 "logprobs not supported"
+        if not self._logprobs:
+            reply, choice = self._retried(body)
+        lp = choice.get("logprobs") if isinstance(choice, dict) else None
+        values = None
+        with contextlib.suppress(AttributeError, KeyError, TypeError, ValueError):
+            raw = [t["logprob"] for t in lp["content"]] if "content" in lp \
+                else lp["token_logprobs"]
+            values = [round(float(v), 2) + 0.0 for v in raw]  # + 0.0: no -0.0
+        return reply.strip(), values
+
+    def served_behaviour(self, name: str) -> dict:
+        """How the model served as `name` behaves: the hash of its greedy replies to the fixed
+        PROBES and their tokens' log-probabilities (to 0.01; "" when the server gives none),
+        kept as numbers so that they are compared with a tolerance (servers' numerics move
+        slightly between runs; a hash of rounded values would flip at rounding boundaries).
+        A different model behind the same name and address answers differently (issue 31)."""
+        if name not in self._behaviour:
+            asked = [self._probe(name, text) for text in PROBES]
+
+            def digest(v: object) -> str:
+                return hashlib.sha256(json.dumps(v).encode()).hexdigest()[:16]
+
+            lps = [lp for _, lp in asked]
+            self._behaviour[name] = {
+                "scheme": PROBE_SCHEME, "replies": digest([r for r, _ in asked]),
+                "logprobs": lps if all(lp is not None for lp in lps) else ""}
+        return self._behaviour[name]
+
     def provenance(self, role: str) -> dict:
         """Server URL (without credentials), served names and what identifies them, decoding;
         never the key."""
@@ -309,6 +365,7 @@ class OpenAIBackend:
             "adapter": spec.adapter or "",
             "adapter_fingerprint": self.served_fingerprint(spec.adapter) if spec.adapter else "",
             "persona": spec.persona or "",
+            "served_behaviour": self.served_behaviour(served),
             "options": public,
             "dtype": "server",
             "device": "server",

@@ -118,7 +118,10 @@ class Engine:
             for r, t in zip(batch, texts, strict=True):
                 r.future.set_result(t)
 
-    def _generate(self, batch: Sequence[Request]) -> list[tuple[str, str, int, int]]:
+    def _generate(self, batch: Sequence[Request]
+                  ) -> list[tuple[str, str, int, int, list[float]]]:
+        """Per request: text, finish reason, prompt and new token counts, and the log-probability
+        of each new token (under the raw logits)."""
         import torch
 
         first = batch[0]
@@ -138,14 +141,19 @@ class Engine:
                 **enc, max_new_tokens=first.max_tokens, do_sample=sample,
                 temperature=first.temperature if sample else None, top_p=None, top_k=None,
                 eos_token_id=sorted(set(stop_ids)) or None, pad_token_id=self.tok.pad_token_id,
+                output_logits=True, return_dict_in_generate=True,
             )
-        new = gen[:, enc["input_ids"].shape[1]:]
+        new = gen.sequences[:, enc["input_ids"].shape[1]:]
+        logits = torch.stack(gen.logits, dim=1).float().log_softmax(-1)  # batch, step, vocab
+        picked = logits.gather(-1, new[:, : logits.shape[1], None])[..., 0]
         out = []
-        for row, text in zip(new, self.tok.batch_decode(new, skip_special_tokens=True), strict=True):
+        for i, (row, text) in enumerate(zip(new, self.tok.batch_decode(
+                new, skip_special_tokens=True), strict=True)):
             n_new = int((row != self.tok.pad_token_id).sum())
             reason = "length" if n_new >= first.max_tokens else "stop"
             for s in first.stop:
                 if s and s in text:
                     text, reason = text.split(s, 1)[0], "stop"
-            out.append((text, reason, int(enc["input_ids"].shape[1]), n_new))
+            lps = [float(v) for v in picked[i, :n_new]]
+            out.append((text, reason, int(enc["input_ids"].shape[1]), n_new, lps))
         return out

@@ -31,8 +31,9 @@ from warmgate.testing.faults import Faults
 
 
 def make_handler(engine: Engine, faults: Faults, api_key: str | None,
-                 fault_control: bool = False) -> type:
-    """The request handler class bound to one engine."""
+                 fault_control: bool = False, logprobs: bool = True) -> type:
+    """The request handler class bound to one engine; `logprobs=False` answers 400 to requests
+    for log-probabilities, as some servers do."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -111,13 +112,16 @@ def make_handler(engine: Engine, faults: Faults, api_key: str | None,
                 self._drop()
                 return
             chat = route.endswith("chat/completions")
+            if body.get("logprobs") and not logprobs:
+                self._error(400, "logprobs are not supported by this server")
+                return
             try:
                 req = self._request(body, chat)
             except ValueError as e:
                 self._error(400, str(e))
                 return
             try:
-                text, reason, n_prompt, n_new = engine.submit(req).result()
+                text, reason, n_prompt, n_new, lps = engine.submit(req).result()
             except Exception as e:  # the model failed: a real 500
                 self._error(500, f"generation failed: {type(e).__name__}: {e}", "server_error")
                 return
@@ -125,9 +129,13 @@ def make_handler(engine: Engine, faults: Faults, api_key: str | None,
             if chat:
                 choice = {"index": 0, "message": {"role": "assistant", "content": text},
                           "finish_reason": reason}
+                if body.get("logprobs"):
+                    choice["logprobs"] = {"content": [{"logprob": v} for v in lps]}
                 obj = "chat.completion"
             else:
                 choice = {"index": 0, "text": text, "finish_reason": reason}
+                if body.get("logprobs") is not None:
+                    choice["logprobs"] = {"token_logprobs": lps}
                 obj = "text_completion"
             payload = {"id": f"cmpl-{uuid.uuid4().hex}", "object": obj, "created": created,
                        "model": req.model, "choices": [choice],
@@ -186,10 +194,10 @@ def make_handler(engine: Engine, faults: Faults, api_key: str | None,
 
 
 def serve(engine: Engine, host: str, port: int, faults: Faults, api_key: str | None,
-          fault_control: bool = False) -> ThreadingHTTPServer:
+          fault_control: bool = False, logprobs: bool = True) -> ThreadingHTTPServer:
     """Bind the server (port 0 picks a free one); the caller runs serve_forever."""
     server = ThreadingHTTPServer((host, port),
-                                 make_handler(engine, faults, api_key, fault_control))
+                                 make_handler(engine, faults, api_key, fault_control, logprobs))
     server.daemon_threads = True
     return server
 
@@ -222,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dtype", default="float32")
     p.add_argument("--max-model-len", type=int, help="longest prompt + reply in tokens")
     p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--no-logprobs", action="store_true",
+                   help="answer 400 to requests for log-probabilities, as some servers do")
     p.add_argument("--api-key-env", metavar="VAR",
                    help="require 'Authorization: Bearer $VAR' (the key is read from VAR only)")
     g = p.add_argument_group("fault injection (for testing clients)")
@@ -246,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = Engine(args.model, args.served_model_name or args.model, _parse_lora(args.lora),
                         args.max_batch, args.device, args.dtype, args.max_model_len)
         faults = Faults(args.fail_rate, args.drop_rate, args.busy_rate, args.fault_seed)
-        server = serve(engine, args.host, args.port, faults, api_key, args.fault_control)
+        server = serve(engine, args.host, args.port, faults, api_key, args.fault_control,
+                       not args.no_logprobs)
     except WarmgateError as e:
         print(f"warmgate.testing.server: error: {e}", file=sys.stderr)
         return 2
