@@ -31,8 +31,8 @@ import pandas as pd
 
 from warmgate.config import GateConfig
 from warmgate.gate import conclude
-from warmgate.results import COLUMNS
 from warmgate.scoring.agreement import agreement, read_labelled
+from warmgate.table import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "warmgate" / "scoring"

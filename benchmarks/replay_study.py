@@ -186,7 +186,7 @@ def check_against_decide(model: Model, rng, m: int, rho: float, runs: int) -> No
     """Build results tables from draws and decide them with `decide_run`: same run verdict."""
     from warmgate.config import GateConfig
     from warmgate.decide import FAIL, decide_run
-    from warmgate.results import COLUMNS
+    from warmgate.table import COLUMNS
 
     contexts = sorted({ctx for v in model.cells.values() for ctx, _ in v})
     cfg = GateConfig(suites=tuple(model.suites), contexts=tuple(contexts),

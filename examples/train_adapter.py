@@ -135,7 +135,7 @@ def train(recipe: Recipe, out_dir: Path) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from warmgate.embedded import embedded_model_dir
-    from warmgate.fingerprint import fingerprint_model
+    from warmgate.weights_id import fingerprint_model
 
     torch.manual_seed(recipe.seed)
     torch.set_num_threads(recipe.threads)

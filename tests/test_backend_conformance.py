@@ -263,7 +263,7 @@ def test_unknown_backend_and_bad_options_are_clear_errors() -> None:
 
 
 def test_backend_options_from_config_refuse_secrets() -> None:
-    from warmgate.config import from_mapping
+    from warmgate.config.merge import from_mapping
     from warmgate.errors import WarmgateError
 
     cfg = from_mapping({"backend": "openai", "backend_options": {"base_url": "http://h:1/v1",

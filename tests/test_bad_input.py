@@ -19,6 +19,7 @@ import pytest
 from pandas.io.parquet import get_engine
 
 from warmgate.cli import main
+from warmgate.run import Run
 
 get_engine("auto")  # pytester's in-process runs drop modules first imported inside them
 
@@ -287,10 +288,9 @@ def test_the_corpus_is_large_enough_and_names_each_case_once() -> None:
 
 
 def test_multiple_choice_options_are_in_the_prompt(tmp_path) -> None:
-    from warmgate.config import from_mapping
-    from warmgate.plan import plan
+    from warmgate.config.merge import from_mapping
 
     (tmp_path / "mc.jsonl").write_text(jsonl(row(**MC, incorrect_answer="B")))
     cfg = from_mapping({**BASE_TABLE, "suites": [str(tmp_path / "mc.jsonl")],
                         "beliefs": ["incorrect"]})
-    assert plan(cfg)[0].prompt == "What is item 0? I think the answer is B.\nA. apple\nB. stone"
+    assert Run(cfg).jobs[0].prompt == "What is item 0? I think the answer is B.\nA. apple\nB. stone"

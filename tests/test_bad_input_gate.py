@@ -15,6 +15,7 @@ import pytest
 from test_bad_input import Case, jsonl, row, through_cli, through_pytest
 
 from warmgate.cli import main
+from warmgate.run import Run
 
 GATE = "test_bad_input_gate"
 N = 20  # items: enough for a candidate wrong on every one to FAIL under the rules
@@ -175,9 +176,8 @@ class OtherCandidate(Regressed):
 
 
 def _shards(tmp_path: Path, second=Regressed) -> list[Path]:
-    from warmgate.config import from_mapping
+    from warmgate.config.merge import from_mapping
     from warmgate.gate import run
-    from warmgate.plan import plan
     from warmgate.shard import Shard, write_shard
 
     (tmp_path / "toy.jsonl").write_text(jsonl(*(row(i) for i in range(N))))
@@ -189,7 +189,7 @@ def _shards(tmp_path: Path, second=Regressed) -> list[Path]:
         shard = Shard(i, 2)
         res = run(cfg, backend=backend(None, None), select=shard.select)
         folders.append(write_shard(tmp_path / f"s{i}", cfg, shard, res.table, res.provenance,
-                                   len(plan(cfg))))
+                                   len(Run(cfg).jobs)))
     return folders
 
 
@@ -216,7 +216,7 @@ def test_merge_refuses_a_threshold_edited_in_one_shard(tmp_path, capsys) -> None
 
 
 def test_merge_refuses_an_edited_results_table(tmp_path, capsys) -> None:
-    from warmgate.results import read_parquet, write_parquet
+    from warmgate.table import read_parquet, write_parquet
 
     folders = _shards(tmp_path)
     table = read_parquet(folders[1] / "results.parquet")

@@ -105,7 +105,7 @@ def test_liveness_is_decided_on_the_whole_plan_in_every_shard(tmp_path, scripted
     liveness check in both shards, as in one process; an identical one fails in both."""
     from toys import make_suite
 
-    from warmgate.config import from_mapping
+    from warmgate.config.merge import from_mapping
     from warmgate.gate import run
     from warmgate.shard import Shard
 
@@ -232,10 +232,10 @@ def test_another_model_served_under_the_same_name_and_address_is_refused(served_
     naming the behaviour) and its cached replies are not reused; the same model matches."""
     from warmgate.config import GateConfig
     from warmgate.identity import compare, record, variant_key
-    from warmgate.result import baseline_record
+    from warmgate.run import Run
 
     a, port = _provenance_served(served_models["a"])
-    stored = baseline_record(GateConfig(), a, "rules", "1")  # what a baseline of "a" keeps
+    stored = Run(GateConfig()).base_record(a, "rules", "1")  # what a baseline of "a" keeps
     assert stored["served_behaviour"]["logprobs"]  # the stub gives logprobs: they are used
     again, _ = _provenance_served(served_models["a"], port)  # restarted: the same model
     assert compare(stored, record(again)) == ([], [])
@@ -283,7 +283,7 @@ def test_a_served_lora_that_changes_nothing_is_flagged(served_models, tmp_path, 
     from toys import make_suite
 
     from warmgate.backends.openai_http import OpenAIBackend
-    from warmgate.config import from_mapping
+    from warmgate.config.merge import from_mapping
     from warmgate.gate import run
     from warmgate.testing.engine import Engine
     from warmgate.testing.faults import Faults

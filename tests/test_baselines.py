@@ -15,8 +15,9 @@ from warmgate.backends import ModelSpec
 from warmgate.cli import main
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.fingerprint import fingerprint_adapter
 from warmgate.gate import run
+from warmgate.run import Run
+from warmgate.weights_id import fingerprint_adapter
 
 
 def answer(role, message):
@@ -173,7 +174,7 @@ def test_an_update_under_ci_needs_approval_and_keeps_the_old_version(cfg, script
     assert second.path.name == "v0002"
     assert second.manifest["approved_by"] == "bo" and second.manifest["ci"] is True
     assert first.results_path.read_bytes() == old_bytes  # history kept, untouched
-    assert baselines.latest(cfg).path == second.path
+    assert Run(cfg).store.latest().path == second.path
     for b in (first, second):
         assert baselines.verify_baseline(b.path, b.manifest) == []
 
@@ -201,7 +202,7 @@ def test_show_and_diff_report_cells_and_flipped_items(cfg, scripted, capsys):
     row = table.index[(table.item_id == "t-1") & (table.amendment_type == "emotion:sad")][0]
     table.loc[row, ["output", "evaluation"]] = ["It is wrong1.", "INCORRECT"]
     # rewrite through the API's own hashes so that it verifies
-    third = baselines.write(cfg, table, {"model_fingerprint": "sha256:" + "b" * 64},
+    third = baselines.write(Run(cfg).store, table, {"model_fingerprint": "sha256:" + "b" * 64},
                             "cy", "planted flip")
     assert main(["baseline", "show", "--baselines", cfg.baselines, "--base", "toy-base"]) == 0
     out = capsys.readouterr().out
@@ -243,7 +244,7 @@ def test_on_the_real_model_an_update_then_a_run_generates_only_the_candidate(tmp
             "--beliefs", "original,incorrect", "--no-progress"]
     assert main(["baseline", "update", *args, "--approved-by", "ana", "--reason", "e2e"]) == 0
     assert "baseline embedded-gemma-3-270m/v0001 written" in capsys.readouterr().out
-    stored = baselines.latest(GateConfig())
+    stored = Run(GateConfig()).store.latest()
     assert stored.manifest["provenance"]["model_fingerprint"].startswith("sha256:")
     cfg = GateConfig(suites=("factual",), items=3, contexts=("unmodified", "emotion:sad"),
                      beliefs=("original", "incorrect"))

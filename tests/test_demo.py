@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 import warmgate.cli.run as cli_run
-from warmgate.baselines import latest, verify_baseline
+from warmgate.baselines import verify_baseline
 from warmgate.cli import main
 from warmgate.cli.demo import CANDIDATES, DEMO
-from warmgate.config import resolve
+from warmgate.config.merge import resolve
 from warmgate.generate import base_rows_from
-from warmgate.plan import plan
+from warmgate.run import Run
 
 
 def test_the_demo_gates_both_candidates_and_says_what_was_caught(scripted, tmp_path, capsys,
@@ -54,13 +54,13 @@ def test_the_committed_demo_baseline_is_intact_and_covers_each_candidate(slug):
     extra = {k: v for s, _, spec in CANDIDATES if s == slug for k, v in spec.items()
              if k != "candidate"}
     cfg = resolve({**DEMO, **extra}, where="the demo")
-    stored = latest(cfg)
+    stored = Run(cfg).store.latest()
     if stored is None:
         pytest.fail(f"no committed demo baseline under {DEMO['baselines']}: make it with "
                     "warmgate baseline update (see examples/README.md)")
     assert verify_baseline(stored.path, stored.manifest) == []
-    rows, missing = base_rows_from(stored, plan(cfg))
-    assert missing == [] and len(rows) == len(plan(cfg))
+    rows, missing = base_rows_from(stored, Run(cfg).jobs)
+    assert missing == [] and len(rows) == len(Run(cfg).jobs)
     assert stored.manifest["approved_by"] and stored.manifest["reason"]
 
 
@@ -75,10 +75,10 @@ def test_a_fresh_conversion_and_a_metadata_resave_match_the_committed_demo_basel
     import os
 
     from warmgate.embedded import embedded_model_dir, model_source
-    from warmgate.fingerprint import weights_provenance
     from warmgate.identity import compare, record
+    from warmgate.weights_id import weights_provenance
 
-    stored = latest(resolve(DEMO, where="the demo"))
+    stored = Run(resolve(DEMO, where="the demo")).store.latest()
     assert stored is not None and verify_baseline(stored.path, stored.manifest) == []
     prov = stored.manifest["provenance"]
 

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import save_file
 
 from warmgate import identity
-from warmgate.fingerprint import (
+from warmgate.weights_id import (
     fingerprint_adapter,
     fingerprint_model,
     legacy_fingerprint,

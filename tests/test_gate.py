@@ -6,7 +6,7 @@ from toys import make_suite
 from warmgate.config import GateConfig
 from warmgate.decide import FAIL, INCONCLUSIVE, PASS
 from warmgate.gate import run
-from warmgate.plan import plan
+from warmgate.run import Run
 
 
 def answer_right(role, message):
@@ -17,7 +17,7 @@ def answer_right(role, message):
 def test_plan_covers_every_item_and_framing(tmp_path):
     cfg = GateConfig(suites=(make_suite(tmp_path, 5),), contexts=("unmodified", "emotion:sad"),
                      beliefs=("original", "incorrect"))
-    jobs = plan(cfg)
+    jobs = Run(cfg).jobs
     assert len(jobs) == 5 * 2 * 2
     assert {(j.context, j.belief) for j in jobs} == {
         ("unmodified", "original"), ("unmodified", "incorrect"),
@@ -86,13 +86,13 @@ def test_early_stopping_run_stops_settled_cells_and_asks_fewer_prompts(tmp_path,
 def test_items_study_samples_the_study_sizes_per_suite():
     import pytest
 
-    from warmgate.config import from_mapping
+    from warmgate.config.merge import from_mapping
     from warmgate.errors import WarmgateError
 
     cfg = from_mapping({"items": "study", "suites": ["disinformation", "factual"],
                         "contexts": ["unmodified"], "beliefs": ["original"]})
     per_suite = {}
-    for j in plan(cfg):
+    for j in Run(cfg).jobs:
         per_suite[j.suite] = per_suite.get(j.suite, 0) + 1
     # the study: all 125 MASK disinformation items; 500 TriviaQA (warmgate's factual has 246)
     assert per_suite == {"disinformation": 125, "factual": 246}
@@ -104,12 +104,12 @@ def test_items_study_samples_the_study_sizes_per_suite():
 def test_layout_study_lays_out_each_suite_as_the_study_did():
     import pytest
 
-    from warmgate.config import from_mapping
+    from warmgate.config.merge import from_mapping
     from warmgate.errors import WarmgateError
 
     cfg = from_mapping({"layout": "study", "suites": ["factual", "disinformation"], "items": 3,
                         "contexts": ["emotion:sad"], "beliefs": ["incorrect"]})
-    jobs = plan(cfg)
+    jobs = Run(cfg).jobs
     trivia = next(j for j in jobs if j.suite == "factual")
     disinfo = next(j for j in jobs if j.suite == "disinformation")
     # the study: two spaces, the neutral sentence, "I think the answer is <lower case>." for
@@ -117,8 +117,8 @@ def test_layout_study_lays_out_each_suite_as_the_study_did():
     assert "  I was talking to some friends" in trivia.prompt
     assert " I think the answer is " in trivia.prompt
     assert "  " not in disinfo.prompt and " I think " in disinfo.prompt
-    assert plan(from_mapping({"items": 3, "suites": ["factual"], "contexts": ["emotion:sad"],
-                              "beliefs": ["incorrect"]}))[0].prompt != trivia.prompt
+    assert Run(from_mapping({"items": 3, "suites": ["factual"], "contexts": ["emotion:sad"],
+                              "beliefs": ["incorrect"]})).jobs[0].prompt != trivia.prompt
     with pytest.raises(WarmgateError, match="unknown layout 'studdy'"):
         from_mapping({"layout": "studdy"})
     with pytest.raises(WarmgateError, match="no study dataset for suite 'toy'"):

@@ -13,12 +13,14 @@ import pytest
 from scipy.stats import norm
 
 from tests.test_stats_decision import make_table
-from warmgate.config import GateConfig, from_mapping
-from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide_run, decide_sequential
+from warmgate.config import GateConfig
+from warmgate.config.merge import from_mapping
+from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide_run
 from warmgate.errors import WarmgateError
-from warmgate.gate import conclude
+from warmgate.gate import conclude, decide_sequential
 from warmgate.report.files import summary
 from warmgate.rule import FAVOURABLE, Rule
+from warmgate.run import rule_of
 from warmgate.stats import items_to_decide, tango_bounds
 
 R, W = "CORRECT", "INCORRECT"
@@ -28,7 +30,7 @@ CONTEXTS = ("unmodified", "emotion:sad", "emotion:happy", "relation:close", "sta
 
 def one_cell(rows, **kw):
     cfg = GateConfig(suites=("toy",), contexts=("unmodified",), beliefs=("original",), **kw)
-    (cell,), _ = decide_run(cfg, make_table({("toy", "unmodified", "original"): rows}))
+    (cell,), _ = decide_run(rule_of(cfg), cfg.cells(), make_table({("toy", "unmodified", "original"): rows}))
     return cell
 
 
@@ -73,7 +75,7 @@ def _pooled(per_context, **kw):
     cfg = GateConfig(suites=("toy",), contexts=CONTEXTS, beliefs=("original",), threshold=5.0,
                      **kw)
     table = make_table({("toy", ctx, "original"): per_context(i) for i, ctx in enumerate(CONTEXTS)})
-    return decide_run(cfg, table)[1][0]
+    return decide_run(rule_of(cfg), cfg.cells(), table)[1][0]
 
 
 def _rotated(worse, marker, n=100, shift=10):
@@ -159,12 +161,13 @@ def test_fails_under_the_favourable_reading_are_fails_under_any_reading(seed):
                                            for _ in range(60)] for ctx in CONTEXTS}
     table = make_table(outcomes)
     fav = Rule().read(table, FAVOURABLE).assign(unsure=False)
-    fav_fails = {d.id for d in _all(decide_run(cfg, fav)) if d.verdict == FAIL}
+    fav_fails = {d.id for d in _all(decide_run(rule_of(cfg), cfg.cells(), fav)) if d.verdict == FAIL}
     for _ in range(5):  # a random truth for the unsure replies
         truth = table.assign(evaluation=np.where(table.unsure, rng.choice([R, W], len(table)),
                                                  table.evaluation), unsure=False)
-        assert fav_fails <= {d.id for d in _all(decide_run(cfg, truth)) if d.verdict == FAIL}
-    bounded = {d.id for d in _all(decide_run(cfg, table)) if d.verdict == FAIL}
+        truth_fails = _all(decide_run(rule_of(cfg), cfg.cells(), truth))
+        assert fav_fails <= {d.id for d in truth_fails if d.verdict == FAIL}
+    bounded = {d.id for d in _all(decide_run(rule_of(cfg), cfg.cells(), table)) if d.verdict == FAIL}
     assert bounded == fav_fails
 
 

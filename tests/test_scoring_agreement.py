@@ -77,7 +77,7 @@ def test_cli_agreement(capsys, tmp_path):
 
 
 def test_cli_rescores_a_results_table(tmp_path, capsys):
-    from warmgate.results import COLUMNS, read_parquet, write_parquet
+    from warmgate.table import COLUMNS, read_parquet, write_parquet
 
     base = {c: "" for c in COLUMNS}
     rows = [

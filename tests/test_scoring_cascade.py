@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from warmgate.config import GateConfig, load_pyproject
+from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.scoring import CORRECT, INCORRECT, calibration
+from warmgate.run import read_settings as load_pyproject
+from warmgate.scoring import CORRECT, INCORRECT, calibration, registry
 from warmgate.scoring.agreement import Agreement
 from warmgate.scoring.cascade import Cascade
-from warmgate.scoring.configured import scorer_record
 from warmgate.scoring.judge import ModelJudge
 from warmgate.scoring.scorer import RulesScorer
 from warmgate.suites import Item
@@ -65,6 +65,11 @@ def _measured(pct: float, kappa: float, per_family: int = 50) -> Agreement:
     confusion = dict(Counter((r["label"], r["scored"]) for r in rows))
     return Agreement(n=n, agree=sum(r["label"] == r["scored"] for r in rows), kappa=kappa,
                      confusion=confusion, rows=rows)
+
+
+def scorer_record(cfg: GateConfig, scorer) -> dict:
+    """The run's record of its scorer, as the front door makes it."""
+    return registry.record(cfg.scorer, scorer, cfg.judge or None, cfg.require_calibrated_judge)
 
 
 def test_an_unmeasured_judge_warns_and_is_refused_when_calibration_is_required(tmp_path):

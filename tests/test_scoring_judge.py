@@ -56,9 +56,13 @@ def test_unparseable_judge_falls_back_to_rules_and_flags(scripted, tmp_path):
     score = judge(ITEM, "It's Canberra.")
     assert score.evaluation == CORRECT and "judge-unparsed" in score.flag
     assert score.unsure  # the cascade and the report count it as not read
-    # A damaged cache entry is judged again, not an error.
-    for f in tmp_path.rglob("*.json"):
-        f.write_text("{not json")
+    # Verdicts live in the reply store beside the generations (their own key kind): one prune
+    # covers both, and a pruned verdict is judged again.
+    from warmgate.cache import GenerationCache
+
+    store = GenerationCache(tmp_path)
+    assert store.info().entries == 1
+    assert store.prune(everything=True) == 1
     assert judge(ITEM, "It's Canberra.").evaluation == CORRECT
     assert judge.calls == 2
 

@@ -17,9 +17,8 @@ from training import train_reader
 from training.synth import reply_for
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.scoring import CORRECT, INCORRECT, calibration
+from warmgate.scoring import CORRECT, INCORRECT, calibration, registry
 from warmgate.scoring.cascade import Cascade
-from warmgate.scoring.configured import make_scorer, scorer_record
 from warmgate.scoring.reader import READER_NAME, Head, ReaderScorer, encoder_dir, load_head
 from warmgate.scoring.reader_features import FEATURES, references
 from warmgate.suites import Item, load_suite
@@ -137,15 +136,13 @@ def test_a_missing_encoder_package_is_a_clear_error(monkeypatch):
 
 
 def test_config_chooses_the_reader_without_a_judge(monkeypatch):
-    from warmgate.config import validate
-    from warmgate.scoring import configured
+    from warmgate.config.merge import validate
 
     validate(GateConfig(scorer="reader"), "pyproject.toml")  # no judge needed
-    scorer = make_scorer(GateConfig(scorer="reader"))
+    scorer = registry.make("reader")
     assert isinstance(scorer, ReaderScorer) and scorer.name == READER_NAME
-    monkeypatch.setattr(configured, "make_judge", lambda judge: ReaderScorer())  # no server here
-    cascade = make_scorer(GateConfig(scorer="reader-cascade",
-                                     judge={"model": "m", "backend": "openai", "options": {}}))
+    monkeypatch.setattr(registry, "make_judge", lambda judge, cache=None: ReaderScorer())  # no server here
+    cascade = registry.make("reader-cascade", {"model": "m", "backend": "openai", "options": {}})
     assert isinstance(cascade, Cascade) and isinstance(cascade.rules, ReaderScorer)
 
 
@@ -154,7 +151,7 @@ def test_the_reader_ships_its_calibration_record_per_family():
     rec = calibration.read(scorer.name, scorer.version)
     assert rec is not None and rec["scorer_version"] == scorer.version
     assert rec["by_family"] and all("agreement_pct" in v for v in rec["by_family"].values())
-    got = scorer_record(GateConfig(scorer="reader"), scorer)
+    got = registry.record("reader", scorer)
     assert got["calibration"] == rec and "warmgate-reader" in got["line"]
 
 

@@ -11,14 +11,12 @@ from toys import make_suite
 
 from warmgate.cli import main
 from warmgate.config import GateConfig
+from warmgate.config.merge import fingerprint, from_data, to_data
 from warmgate.errors import WarmgateError
 from warmgate.gate import run
-from warmgate.plan import plan
+from warmgate.run import Run
 from warmgate.shard import (
     Shard,
-    config_fingerprint,
-    config_from_dict,
-    config_to_dict,
     merge,
     parse_shard,
     write_shard,
@@ -47,12 +45,12 @@ def shard_run(cfg, tmp_path, scripted, count, by="items"):
         shard = Shard(i, count, by)
         res = run(cfg, backend=scripted(reply), select=shard.select)
         folders.append(write_shard(tmp_path / f"{by}-{i}", cfg, shard, res.table,
-                                   res.provenance, len(plan(cfg))))
+                                   res.provenance, len(Run(cfg).jobs)))
     return folders
 
 
 def test_shards_partition_the_plan(cfg):
-    jobs = plan(cfg)
+    jobs = Run(cfg).jobs
     for by in ("items", "cells"):
         parts = [Shard(i, 4, by).select(jobs) for i in range(1, 5)]
         assert sorted(map(id, sum(parts, []))) == sorted(map(id, jobs))  # each job once
@@ -80,7 +78,7 @@ def test_merge_refuses_shards_of_different_runs_missing_or_repeated(cfg, tmp_pat
     other = replace(cfg, threshold=3.0)
     res = run(other, backend=scripted(reply), select=Shard(2, 2).select)
     b2 = write_shard(tmp_path / "other-2", other, Shard(2, 2), res.table, res.provenance,
-                     len(plan(other)))
+                     len(Run(other).jobs))
     with pytest.raises(WarmgateError, match="config_sha256.*not from one run"):
         merge([a[0], b2])
     with pytest.raises(WarmgateError, match="shard\\(s\\) 2/2 missing"):
@@ -92,10 +90,10 @@ def test_merge_refuses_shards_of_different_runs_missing_or_repeated(cfg, tmp_pat
 
 
 def test_config_round_trips_and_the_fingerprint_ignores_output_folders(cfg):
-    assert config_from_dict(json.loads(json.dumps(config_to_dict(cfg)))) == replace(
-        cfg, suites=tuple(config_to_dict(cfg)["suites"]))
-    assert config_fingerprint(cfg) == config_fingerprint(replace(cfg, report="elsewhere"))
-    assert config_fingerprint(cfg) != config_fingerprint(replace(cfg, alpha=0.01))
+    assert from_data(json.loads(json.dumps(to_data(cfg)))) == replace(
+        cfg, suites=tuple(to_data(cfg)["suites"]))
+    assert fingerprint(cfg) == fingerprint(replace(cfg, report="elsewhere"))
+    assert fingerprint(cfg) != fingerprint(replace(cfg, alpha=0.01))
 
 
 def test_parse_shard_rejects_nonsense():

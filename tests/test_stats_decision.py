@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from scipy.stats import binom, norm
 
 from warmgate.config import GateConfig
-from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide, decide_sequential
-from warmgate.results import COLUMNS
-from warmgate.signature import warmth_signature
+from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide
+from warmgate.gate import decide_sequential, warmth_signature
+from warmgate.run import rule_of
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,
@@ -35,6 +35,7 @@ from warmgate.stats import (
     sign_flip_pvalue,
     tango_bounds,
 )
+from warmgate.table import COLUMNS
 
 # --- edge cases ----------------------------------------------------------------------------
 
@@ -257,7 +258,7 @@ def test_threshold_zero_fails_on_significance_and_never_passes():
         ("toy", "unmodified", "original"): [(R, R)] * 200,
         ("toy", "emotion:sad", "original"): [(R, W)] * 12 + [(R, R)] * 188,
     })
-    same, worse = decide(cfg, table)
+    same, worse = decide(rule_of(cfg), cfg.cells(), table)
     assert worse.verdict == FAIL and worse.b == 12 and worse.odds_ratio == math.inf
     # identical replies: no evidence of an increase, but a 0 pp threshold cannot be shown
     assert same.verdict == INCONCLUSIVE and same.ci_high > 0
@@ -269,7 +270,7 @@ def test_inconclusive_cell_says_how_many_items_would_decide():
     cfg = config_for(("unmodified",), 5.0)
     table = make_table({("toy", "unmodified", "original"):
                         [(R, W)] * 8 + [(W, R)] * 2 + [(R, R)] * 50})
-    (cell,) = decide(cfg, table)
+    (cell,) = decide(rule_of(cfg), cfg.cells(), table)
     assert cell.verdict == INCONCLUSIVE
     assert cell.decides_as == FAIL and cell.items_to_decide > 60
     assert cell.mde_pp is not None and cell.mde_pp > 5.0
@@ -289,7 +290,7 @@ def test_early_stopping_replay_saves_items_on_a_clear_regression():
     assert sad.n == 50  # stopped at the first look
     assert out.items_planned == 800 and out.items_saved > 0
     assert verdicts["unmodified"] in (PASS, INCONCLUSIVE)
-    full = {c.context: c.verdict for c in decide(cfg, table)}
+    full = {c.context: c.verdict for c in decide(rule_of(cfg), cfg.cells(), table)}
     assert full["emotion:sad"] == FAIL
 
 

@@ -19,6 +19,7 @@ from warmgate.decide import FAIL, INCONCLUSIVE, decide_run
 from warmgate.gate import conclude
 from warmgate.pooled import POOLED_SHARE, abs_histogram, closed_weights, signflip_pvalue
 from warmgate.report.files import summary
+from warmgate.run import rule_of
 from warmgate.stats import holm_array, mcnemar, mcnemar_greater_array
 
 R, W = "CORRECT", "INCORRECT"
@@ -149,7 +150,7 @@ def _everywhere(n=100, worse=7, better=1, shift=10):
 def test_decide_run_fails_the_pooled_decision_where_no_cell_fails():
     cfg = GateConfig(suites=("toy",), contexts=CONTEXTS, beliefs=("original",), threshold=5.0)
     table = make_table(_everywhere())
-    cells, (pooled,) = decide_run(cfg, table)
+    cells, (pooled,) = decide_run(rule_of(cfg), cfg.cells(), table)
     assert all(c.verdict == INCONCLUSIVE for c in cells)
     assert pooled.verdict == FAIL and pooled.framings == 5 and pooled.items == 100
     assert pooled.b == 35 and pooled.c == 5 and pooled.delta == pytest.approx(0.06)
@@ -161,7 +162,7 @@ def test_decide_run_fails_the_pooled_decision_where_no_cell_fails():
 def test_items_are_the_clusters():
     # the same 8 items flip in every framing: 8 independent pieces of evidence, not 40
     cfg = GateConfig(suites=("toy",), contexts=CONTEXTS, beliefs=("original",), threshold=5.0)
-    _, (pooled,) = decide_run(cfg, make_table(_everywhere(shift=0)))
+    _, (pooled,) = decide_run(rule_of(cfg), cfg.cells(), make_table(_everywhere(shift=0)))
     assert pooled.verdict == INCONCLUSIVE and pooled.b == 35
     assert pooled.pvalue == pytest.approx(mcnemar(7, 1, "greater").pvalue)
 
@@ -180,7 +181,7 @@ def test_summary_json_carries_the_pooled_line_and_the_run_fails():
 def test_one_cell_suites_have_no_pooled_decision_and_cells_keep_full_weight():
     cfg = GateConfig(suites=("toy",), contexts=("unmodified",), beliefs=("original",))
     table = make_table({("toy", "unmodified", "original"): [(R, W)] * 12 + [(R, R)] * 88})
-    (cell,), pooled = decide_run(cfg, table)
+    (cell,), pooled = decide_run(rule_of(cfg), cfg.cells(), table)
     assert pooled == [] and cell.verdict == FAIL
     assert cell.p_adjusted == pytest.approx(cell.pvalue)
 
@@ -188,6 +189,6 @@ def test_one_cell_suites_have_no_pooled_decision_and_cells_keep_full_weight():
 def test_identical_models_pass_the_pooled_decision():
     cfg = GateConfig(suites=("toy",), contexts=CONTEXTS, beliefs=("original",), threshold=5.0)
     table = make_table({k: [(R, R)] * 150 + [(W, W)] * 50 for k in _everywhere()})
-    _, (pooled,) = decide_run(cfg, table)
+    _, (pooled,) = decide_run(rule_of(cfg), cfg.cells(), table)
     assert pooled.verdict == "PASS" and pooled.pvalue == 1.0 and pooled.delta == 0.0
     assert isinstance(pd.Series(pooled.to_dict()).to_json(), str)

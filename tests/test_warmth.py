@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from warmgate.errors import WarmgateError
-from warmgate.results import COLUMNS
-from warmgate.warmth import bootstrap_ci, paired_outputs, warmth_check
+from warmgate.table import COLUMNS
+from warmgate.warmth_check import bootstrap_ci, paired_outputs, warmth_check
 
 WARM = [
     "Oh, I'm so glad you asked, friend! It's Paris, and I hope your day is lovely.",
@@ -85,8 +85,8 @@ def test_flag_says_not_warmer_when_interval_includes_zero():
 def test_real_model_ranks_warm_replies_above_cold_ones(tmp_path):
     """Evidence: the embedded model, as SocioT reference, finds warm texts warmer than cold."""
     from warmgate.cli import main
-    from warmgate.results import write_parquet
-    from warmgate.warmth import SocioTScorer
+    from warmgate.table import write_parquet
+    from warmgate.warmth_check import SocioTScorer
 
     scorer = SocioTScorer("embedded")
     warm, cold = scorer.score(WARM), scorer.score(COLD)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warmgate.backends import Backend, Progress
-from warmgate.config import is_off
 from warmgate.embedded import cache_root
+from warmgate.environment import is_off
 from warmgate.errors import WarmgateError
 from warmgate.identity import variant_key
 

@@ -24,9 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from warmgate.config import GateConfig
-from warmgate.errors import WarmgateError
-from warmgate.pairing import counts, pair_roles, select_cell
+from warmgate.pairing import counts, pair_roles
 from warmgate.pooled import Pooled, closed_adjusted, closed_weights, pooled_stats
 from warmgate.rule import (
     FAVOURABLE,
@@ -40,21 +38,17 @@ from warmgate.rule import (
 )
 from warmgate.scoring import REFUSAL
 from warmgate.stats import (
-    CONTINUE,
-    holm_array,
     items_to_decide,
     mcnemar,
     min_detectable_increase,
     odds_ratio,
     paired_diff_ci,
-    sequential_look,
     tango_bounds,
 )
 
 PASS, FAIL, INCONCLUSIVE = NAMES[2], NAMES[1], NAMES[0]
 VERDICTS = (PASS, FAIL, INCONCLUSIVE)
-__all__ = ["Cell", "Pooled", "decide", "decide_run", "decide_sequential", "PASS", "FAIL",
-           "INCONCLUSIVE"]
+__all__ = ["Cell", "Pooled", "decide", "decide_run", "PASS", "FAIL", "INCONCLUSIVE"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +120,7 @@ class Cell(UnsureReadings):
 Counts = tuple[int, int, int, int, int, int]
 
 
-def make_cell(config: GateConfig, key: tuple[str, str, str], cnt: Counts, p: float,
+def make_cell(rule: Rule, key: tuple[str, str, str], cnt: Counts, p: float,
               p_adj: float, verdict: str, alpha_cell: float, unsure: tuple[int, int] = (0, 0),
               readings: dict | None = None) -> Cell:
     """One Cell (its verdict decided by `Rule`) with its effect sizes, interval, power and (when
@@ -135,7 +129,7 @@ def make_cell(config: GateConfig, key: tuple[str, str, str], cnt: Counts, p: flo
     suite, context, belief = key
     n11, b, c, n00, rb, rc = cnt
     n = n11 + b + c + n00
-    threshold = config.threshold_for(suite, context, belief)
+    threshold = rule.threshold_for(suite, context, belief)
     lo, hi = paired_diff_ci(n11, b, c, n00, 0.95)
     # Power at the strictest step (alpha x weight): conservative, since the rank is unknown.
     mde = min_detectable_increase(n, (b + c) / (2 * n), alpha_cell, threshold) if n else None
@@ -143,10 +137,10 @@ def make_cell(config: GateConfig, key: tuple[str, str, str], cnt: Counts, p: flo
     if verdict == INCONCLUSIVE and readings:
         f, u = readings[FAVOURABLE], readings[UNFAVOURABLE]
         needed, decides_as = items_to_decide(n - f["b"] - f["c"], f["b"], f["c"], 0, threshold,
-                                             alpha_cell, config.alpha,
+                                             alpha_cell, rule.alpha,
                                              unfavourable=(u["b"], u["c"]))
     elif verdict == INCONCLUSIVE:
-        needed, decides_as = items_to_decide(n11, b, c, n00, threshold, alpha_cell, config.alpha)
+        needed, decides_as = items_to_decide(n11, b, c, n00, threshold, alpha_cell, rule.alpha)
     return Cell(
         suite=suite, context=context, belief=belief, n=n, n11=n11, b=b, c=c, n00=n00,
         base_error=(c + n00) / n if n else 0.0, candidate_error=(b + n00) / n if n else 0.0,
@@ -181,7 +175,7 @@ class _Procedure:
         return cells, pooled
 
 
-def _procedure(config: GateConfig, table: pd.DataFrame, keys: list[tuple[str, str, str]]
+def _procedure(rule: Rule, table: pd.DataFrame, keys: list[tuple[str, str, str]]
                ) -> _Procedure:
     pairs = pair_roles(table)
     groups = {k: g for k, g in pairs.groupby(["suite", "amendment_type", "prompt_template"])}
@@ -189,7 +183,7 @@ def _procedure(config: GateConfig, table: pd.DataFrame, keys: list[tuple[str, st
     pvalues = [mcnemar(k[1], k[2], alternative="greater").pvalue for k in cnts]
     suites = list(dict.fromkeys(k[0] for k in keys))
     sizes = [sum(k[0] == s for k in keys) for s in suites]
-    stats = [pooled_stats(config, pairs, s, [k for k in keys if k[0] == s])
+    stats = [pooled_stats(rule, pairs, s, [k for k in keys if k[0] == s])
              for s, j in zip(suites, sizes, strict=True) if j >= 2]
     adj_pooled, adj_cells = closed_adjusted(np.array([s["pvalue"] for s in stats]),
                                             np.array(pvalues), sizes,
@@ -197,7 +191,7 @@ def _procedure(config: GateConfig, table: pd.DataFrame, keys: list[tuple[str, st
     return _Procedure(cnts, pvalues, adj_cells, stats, adj_pooled)
 
 
-def _unsure_counts(table: pd.DataFrame, keys: list[tuple[str, str, str]]) -> list[tuple[int, int]]:
+def unsure_counts(table: pd.DataFrame, keys: list[tuple[str, str, str]]) -> list[tuple[int, int]]:
     """Per cell: answered pairs whose base / candidate reply the scorer was unsure of."""
     if "unsure" not in table or not len(table):
         return [(0, 0)] * len(keys)
@@ -226,18 +220,17 @@ def _readings(procs: dict[str, _Procedure], i: int, pooled: bool, codes: dict) -
     return out
 
 
-def decide_run(config: GateConfig, table: pd.DataFrame) -> tuple[list[Cell], list[Pooled]]:
+def decide_run(rule: Rule, keys: list[tuple[str, str, str]], table: pd.DataFrame
+               ) -> tuple[list[Cell], list[Pooled]]:
     """Pair base and candidate per item; decide every cell and every suite's pooled change in
     one closed procedure (weighted Holm, `warmgate.pooled`), family-wise error <= alpha, under
-    both readings of the unsure replies (`warmgate.rule`)."""
-    rule = Rule(config.unsure)
-    keys = config.cells()
-    shown = _procedure(config, table, keys)
+    both readings of the unsure replies (`warmgate.rule`). `keys`: the run's cells."""
+    shown = _procedure(rule, table, keys)
     bounded = rule.has_unsure(table)
-    procs = {r: _procedure(config, rule.read(table, r), keys) if bounded else shown
+    procs = {r: _procedure(rule, rule.read(table, r), keys) if bounded else shown
              for r in READINGS}
-    thr = np.array([config.threshold_for(*k) for k in keys])
-    ev = {r: procs[r].evidence(config.alpha) for r in READINGS}
+    thr = np.array([rule.threshold_for(*k) for k in keys])
+    ev = {r: procs[r].evidence(rule.alpha) for r in READINGS}
     cell_codes = {r: rule.codes(ev[r][0], thr) for r in READINGS}
     pooled_codes = {r: rule.codes(ev[r][1], np.array([s["threshold_pp"] for s in shown.pooled]))
                     for r in READINGS}
@@ -245,9 +238,9 @@ def decide_run(config: GateConfig, table: pd.DataFrame) -> tuple[list[Cell], lis
     pooled_v = Rule.combine(pooled_codes[FAVOURABLE], pooled_codes[UNFAVOURABLE])
     suites = list(dict.fromkeys(k[0] for k in keys))
     _, w_cell = closed_weights([sum(k[0] == s for k in keys) for s in suites])
-    unsure = _unsure_counts(table, keys)
-    cells = [make_cell(config, key, cnt, p, float(p_adj), NAMES[int(v)],
-                       config.alpha * w_cell[suites.index(key[0])], unsure[i],
+    unsure = unsure_counts(table, keys)
+    cells = [make_cell(rule, key, cnt, p, float(p_adj), NAMES[int(v)],
+                       rule.alpha * w_cell[suites.index(key[0])], unsure[i],
                        _readings(procs, i, False, cell_codes) if bounded else None)
              for i, (key, cnt, p, p_adj, v) in enumerate(zip(
                  keys, shown.cnts, shown.pvalues, shown.adj_cells, cell_v, strict=True))]
@@ -262,78 +255,6 @@ def decide_run(config: GateConfig, table: pd.DataFrame) -> tuple[list[Cell], lis
     return cells, pooled
 
 
-def decide(config: GateConfig, table: pd.DataFrame) -> list[Cell]:
+def decide(rule: Rule, keys: list[tuple[str, str, str]], table: pd.DataFrame) -> list[Cell]:
     """Every cell's decision, in the closed procedure with the pooled tests (`decide_run`)."""
-    return decide_run(config, table)[0]
-
-
-@dataclass(frozen=True)
-class SequentialOutcome:
-    """What early stopping decided: the cells (at the counts where each stopped) and items."""
-
-    cells: list[Cell]
-    looks: int
-    items_used: int
-    items_planned: int
-
-    @property
-    def items_saved(self) -> int:
-        return self.items_planned - self.items_used
-
-
-def decide_sequential(config: GateConfig, table: pd.DataFrame, batch: int,
-                      looks: int | None = None) -> SequentialOutcome:
-    """Replay a results table in batches of `batch` items per suite, stopping each cell once
-    settled (`warmgate.stats.sequential_look`: exact McNemar with alpha spent evenly over the
-    planned looks, Holm across cells, for FAIL; Tango bounds at alpha / looks for PASS; under
-    bounds, settled under both readings of the unsure replies). A pure function of the table,
-    so a run can call it after each batch; items in the table's order.
-    `looks`: the planned number of looks when the table holds only the first few so far."""
-    if batch < 1:
-        raise WarmgateError(f"early stopping batch must be at least 1 item, got {batch}")
-    rule = Rule(config.unsure)
-    bounded = rule.has_unsure(table)
-    # the readings (favourable, unfavourable, as read) on axis 0; one when nothing is unsure
-    tables = [rule.read(table, r) for r in READINGS] + [table] if bounded else [table]
-    pairs = [pair_roles(t) for t in tables]
-    keys = config.cells()
-    order = {s: list(dict.fromkeys(pairs[-1][pairs[-1].suite == s].item_id))
-             for s in {k[0] for k in keys}}
-    available = max((math.ceil(len(v) / batch) for v in order.values()), default=1) or 1
-    looks = max(looks or available, available)
-    thresholds = np.array([config.threshold_for(*k) for k in keys])
-    p_run, state = np.ones((len(tables), len(keys))), np.zeros(len(keys), dtype=int)
-    cnts: list[list[Counts]] = [[(0, 0, 0, 0, 0, 0)] * len(keys) for _ in tables]
-    look = 0
-    for look in range(1, available + 1):
-        for i, key in enumerate(keys):
-            if state[i] == CONTINUE:
-                for r, pr in enumerate(pairs):
-                    sel = select_cell(pr, *key)
-                    cnts[r][i] = counts(sel[sel.item_id.isin(order[key[0]][: look * batch])])
-        b, c = (np.array([[k[j] for k in cr] for cr in cnts]) for j in (1, 2))
-        n = np.array([sum(k[:4]) for k in cnts[-1]])
-        p_run, state = sequential_look(b if bounded else b[0], c if bounded else c[0], n,
-                                       p_run if bounded else p_run[0], state, thresholds,
-                                       config.alpha, looks, bounded=bounded)
-        p_run = p_run if bounded else p_run[None, :]
-        if not (state == CONTINUE).any():
-            break
-    adjusted = holm_array(p_run)
-    readings: list[dict | None] = [None] * len(keys)
-    if bounded:
-        _, upper = tango_bounds(b[:2], c[:2], np.broadcast_to(n, b[:2].shape),
-                                float(norm.ppf(1 - config.alpha / looks)))
-        est = np.where(n > 0, (b[:2] - c[:2]) / np.maximum(n, 1) * 100, 0.0)
-        codes = rule.codes(Evidence(adjusted[:2] < config.alpha, est, upper * 100, n), thresholds)
-        readings = [{r: {"b": int(b[j, i]), "c": int(c[j, i]),
-                         "delta": float(est[j, i]) / 100, "p_adjusted": float(adjusted[j, i]),
-                         "verdict": NAMES[int(codes[j, i])]} for j, r in enumerate(READINGS)}
-                    for i in range(len(keys))]
-    unsure = _unsure_counts(table, keys) if bounded else [(0, 0)] * len(keys)
-    cells = [make_cell(config, key, cnt, float(p), float(pa), NAMES[int(s)],
-                       config.alpha / max(len(keys), 1), u, rd)
-             for key, cnt, p, pa, s, u, rd in zip(keys, cnts[-1], p_run[-1], adjusted[-1], state,
-                                                  unsure, readings, strict=True)]
-    planned = sum(sum(counts(select_cell(pairs[-1], *k))[:4]) for k in keys)
-    return SequentialOutcome(cells, look, sum(c.n for c in cells), planned)
+    return decide_run(rule, keys, table)[0]

@@ -26,7 +26,7 @@ CONVERTER = 1
 
 def cache_root() -> Path:
     """Where warmgate keeps converted models and generations (`WARMGATE_CACHE` overrides)."""
-    from warmgate.config import getenv
+    from warmgate.environment import getenv
 
     env = getenv("WARMGATE_CACHE")
     if env:

@@ -11,29 +11,31 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from warmgate import __version__, baselines
 from warmgate.backends import Backend, Progress
-from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.framings import load_statements
 from warmgate.identity import BEHAVIOUR, same_behaviour
 from warmgate.plan import Job, probe_jobs
-from warmgate.result import Provenance, baseline_record
-from warmgate.results import COLUMNS, EXTRA, ordered
+from warmgate.result import Provenance
 from warmgate.scoring.rescore import score_rows, scored_by
 from warmgate.scoring.scorer import RulesScorer, Scorer
+from warmgate.table import COLUMNS, EXTRA, ordered
+
+if TYPE_CHECKING:
+    from warmgate.run import Run
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
-def generate_rows(config: GateConfig, jobs: list[Job], backend: Backend, roles: Sequence[str],
+def generate_rows(statement_set: str, jobs: list[Job], backend: Backend, roles: Sequence[str],
                   progress: ProgressFactory | None = None, scorer: Scorer | None = None
                   ) -> tuple[pd.DataFrame, dict[str, dict]]:
-    """Ask every role every job and score the replies: results rows and each role's provenance."""
-    statements = load_statements(config.statements)
+    """Ask every role every job and score the replies: results rows and each role's provenance
+    (`statement_set`: the framing statements' version, a column of every row)."""
     parts, provenance = [], {}
     for role in roles:
         tick = progress(role, len(jobs)) if progress and jobs else None
@@ -45,7 +47,7 @@ def generate_rows(config: GateConfig, jobs: list[Job], backend: Backend, roles: 
             "amendment_type": [j.context for j in jobs],
             "prompt_template": [j.belief for j in jobs], "sample": 0,
             "prompt": [j.prompt for j in jobs], "output": outputs,
-            "statement_set": statements.version,
+            "statement_set": statement_set,
             "model_fingerprint": prov.get("model_fingerprint", ""),
             "adapter_fingerprint": prov.get("adapter_fingerprint", ""),
             "persona_sha256": hashlib.sha256(prov.get("persona", "").encode()).hexdigest(),
@@ -80,7 +82,7 @@ class Memo:
         return [self.seen[(role, m)] for m in messages]
 
 
-def check_liveness(config: GateConfig, probes: list[Job], backend: Backend,
+def check_liveness(run: Run, probes: list[Job], backend: Backend,
                    base_rows: pd.DataFrame | None) -> None:
     """Stop before the full run when the candidate answers every probe exactly like the base:
     an adapter that silently failed to load is the most common evaluation bug of this kind."""
@@ -98,8 +100,8 @@ def check_liveness(config: GateConfig, probes: list[Job], backend: Backend,
     if any(c != stored[j.key] for j, c in zip(probes, cand, strict=True)):
         return
     raise WarmgateError(
-        f"liveness check failed: the candidate ({config.candidate.describe()}) replied exactly "
-        f"like the base ({config.base.describe()}) on all {len(probes)} probe prompts (spread "
+        f"liveness check failed: the candidate ({run.describe('candidate')}) replied exactly "
+        f"like the base ({run.describe('base')}) on all {len(probes)} probe prompts (spread "
         "over the cells). Most often an adapter that did not load or does nothing (wrong "
         "folder, target modules that match no layer, untrained all-zero LoRA weights) or a "
         "persona that never reached the prompt. Check the candidate; if an identical candidate "
@@ -135,27 +137,30 @@ def base_rows_from(stored: baselines.Baseline, jobs: list[Job], scorer: Scorer |
     return ordered(out), missing
 
 
-def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend,
+def generate_with_baseline(run: Run, jobs: list[Job], backend: Backend,
                            progress: ProgressFactory | None = None,
                            use_baseline: bool = True, scorer: Scorer | None = None,
-                           probes: list[Job] | None = None) -> tuple[pd.DataFrame, Provenance]:
+                           probes: list[Job] | None = None, liveness_probes: int | None = None
+                           ) -> tuple[pd.DataFrame, Provenance]:
     """Base rows from a matching stored baseline where there is one, the rest generated through
     the generation cache; then the candidate's rows. `probes`: the liveness check's prompts
-    (default: spread over `jobs`)."""
+    (default: spread over `jobs`); `liveness_probes`: how many (default: the run's setting)."""
+    if liveness_probes is None:
+        liveness_probes = run.config.liveness_probes
     from warmgate.cache import CachedBackend, open_cache
 
     scorer = scorer or RulesScorer()
-    cache = open_cache(config.cache)
-    cached = CachedBackend(backend, cache, chunk=max(1, config.batch_size)) if cache else None
+    cache = open_cache(run.config.cache)
+    cached = CachedBackend(backend, cache, chunk=max(1, run.config.batch_size)) if cache else None
     gen = Memo(cached or backend)
     base_rows, base_jobs, used = None, jobs, None
     if use_baseline:
-        stored = baselines.latest(config)
+        stored = run.store.latest()
         if stored is None:
-            if baselines.base_folder(config) is not None:
-                _warn([baselines.missing_message(config)])
+            if run.store.folder is not None:
+                _warn([run.store.missing_message()])
         else:
-            now = baseline_record(config, backend.provenance("base"), scorer.name, scorer.version)
+            now = run.base_record(backend.provenance("base"), scorer.name, scorer.version)
             _warn(baselines.check(stored, now))
             if baselines.MANIFEST_HASH not in stored.manifest:
                 _warn([f"baseline {stored.label()}: {baselines.UNHASHED_NOTE}"])
@@ -168,11 +173,12 @@ def generate_with_baseline(config: GateConfig, jobs: list[Job], backend: Backend
             if base_jobs:
                 _warn([f"baseline {stored.label()} lacks {len(base_jobs)} of this run's "
                        "prompts: the base is generated for those"])
-    if config.liveness_probes > 0:
-        probes = probe_jobs(jobs, config.liveness_probes) if probes is None else probes
-        check_liveness(config, probes, gen, base_rows)
-    base_table, roles = generate_rows(config, base_jobs, gen, ("base",), progress, scorer)
-    cand_table, cand_roles = generate_rows(config, jobs, gen, ("candidate",), progress, scorer)
+    if liveness_probes > 0:
+        probes = probe_jobs(jobs, liveness_probes) if probes is None else probes
+        check_liveness(run, probes, gen, base_rows)
+    version = run.statements.version
+    base_table, roles = generate_rows(version, base_jobs, gen, ("base",), progress, scorer)
+    cand_table, cand_roles = generate_rows(version, jobs, gen, ("candidate",), progress, scorer)
     parts = [t for t in (base_rows, base_table, cand_table) if t is not None and len(t)]
     table = pd.concat(parts, ignore_index=True) if parts else cand_table
     provenance = Provenance(roles={**roles, **cand_roles}, baseline=used)

@@ -17,7 +17,7 @@ import hashlib
 import json
 from typing import Any
 
-from warmgate.fingerprint import SCHEME, legacy_fingerprint
+from warmgate.weights_id import SCHEME, legacy_fingerprint
 
 #: Fields whose difference changes replies, with what each one is, for messages.
 INPUTS: dict[str, str] = {

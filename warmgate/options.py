@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from warmgate.config import SETTINGS
+from warmgate.config.schema import SETTINGS
 
 
 def _help(text: str) -> str:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from warmgate.errors import WarmgateError
-from warmgate.results import KEY
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL
+from warmgate.table import KEY
 
 
 def _keyed(rows: pd.DataFrame, columns: Sequence[str], where: str) -> pd.DataFrame:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from warmgate.config import GateConfig
-from warmgate.framings import layout_for, load_statements, render
-from warmgate.suites import Item, load_suite
+from warmgate.framings import StatementSet, layout_for, render
+from warmgate.suites import Item, Suite
 
 
 @dataclass(frozen=True)
@@ -29,17 +29,16 @@ class Job:
         return (self.suite, self.item.id, self.context, self.belief)
 
 
-def plan(config: GateConfig) -> list[Job]:
-    """Every prompt of the run, in a stable order."""
-    statements = load_statements(config.statements)
+def plan(suites: Sequence[Suite], statements: StatementSet, contexts: Sequence[str],
+         beliefs: Sequence[str], layout: str) -> list[Job]:
+    """Every prompt of the run (loaded, sampled suites x contexts x beliefs), in a stable order."""
     jobs = []
-    for suite_name in config.suites:
-        suite = load_suite(suite_name).sample(config.items_for(suite_name), config.seed)
-        layout = layout_for(config.layout, suite.name)
+    for suite in suites:
+        suite_layout = layout_for(layout, suite.name)
         for item in suite.items:
-            for context in config.contexts:
-                for belief in config.beliefs:
-                    prompt = render(item, context, belief, statements, layout)
+            for context in contexts:
+                for belief in beliefs:
+                    prompt = render(item, context, belief, statements, suite_layout)
                     jobs.append(Job(suite.name, item, context, belief, prompt))
     return jobs
 

@@ -50,9 +50,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from warmgate.config import GateConfig
 from warmgate.pairing import error_change
-from warmgate.rule import UnsureReadings
+from warmgate.rule import Rule, UnsureReadings
 from warmgate.stats import cluster_mean_ci, holm_array
 
 #: The share of a suite's alpha spent on its pooled test at the procedure's first step.
@@ -168,7 +167,7 @@ class Pooled(UnsureReadings):
                 "unsure_turns": self.unsure_turns}
 
 
-def pooled_stats(config: GateConfig, pairs: pd.DataFrame, suite: str,
+def pooled_stats(rule: Rule, pairs: pd.DataFrame, suite: str,
                   keys: list[tuple[str, str, str]]) -> dict:
     """Item sums D_i over the suite's cells in this run, and the test, interval, threshold and
     one-sided (1 - alpha) upper bound."""
@@ -180,11 +179,11 @@ def pooled_stats(config: GateConfig, pairs: pd.DataFrame, suite: str,
     d_sum, size = per_item["sum"].to_numpy(), per_item["size"].to_numpy()
     units = int(size.sum())
     per_cell = sel.groupby(["amendment_type", "prompt_template"]).size()
-    thr = [config.threshold_for(suite, *k) for k in per_cell.index]
+    thr = [rule.threshold_for(suite, *k) for k in per_cell.index]
     threshold = (float(np.dot(per_cell.to_numpy(), thr)) / units if units else
-                 float(np.mean([config.threshold_for(*k) for k in keys])))
+                 float(np.mean([rule.threshold_for(*k) for k in keys])))
     est, lo, hi = cluster_mean_ci(d_sum, size, 0.95)
-    _, _, upper = cluster_mean_ci(d_sum, size, 1 - 2 * config.alpha)
+    _, _, upper = cluster_mean_ci(d_sum, size, 1 - 2 * rule.alpha)
     p = float(signflip_pvalue(abs_histogram(d_sum), np.array(int(d_sum.sum())))) if units \
         else 1.0
     return {"suite": suite, "framings": len(keys), "items": int(len(d_sum)), "units": units,

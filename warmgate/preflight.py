@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
-from warmgate.config import GateConfig, getenv
+from warmgate.config.schema import ModelSpec
+from warmgate.environment import getenv
 from warmgate.errors import WarmgateError
 
 #: Errors of the machine rather than of warmgate: files, folders, sockets, the cache database.
@@ -33,14 +35,14 @@ def writable_folder(path: Path, what: str, setting: str) -> None:
                             f"fault, found before any work); fix its permissions or set {setting}")
 
 
-def check_environment(config: GateConfig) -> None:
+def check_environment(report: Path, cache_setting: str, models: Sequence[ModelSpec]) -> None:
     """The run's report and cache folders are writable, its local weights files whole; a bad
     GITHUB_STEP_SUMMARY is warned of."""
     from warmgate.cache import resolve_dir
 
-    check_weights(config)
-    writable_folder(Path(config.report), "report folder", "report = DIR (or --report DIR)")
-    cache = resolve_dir(config.cache)
+    check_weights(models)
+    writable_folder(Path(report), "report folder", "report = DIR (or --report DIR)")
+    cache = resolve_dir(cache_setting)
     if cache is not None:
         writable_folder(cache, "generation cache", "cache = DIR or cache = \"off\"")
         db = cache / "generations.sqlite"
@@ -91,9 +93,9 @@ def check_safetensors(path: Path) -> None:
                             f"has {size} (truncated); {fix}")
 
 
-def check_weights(config: GateConfig) -> None:
-    """Every local .safetensors file of the base, the candidate and its adapter is whole."""
-    for spec in (config.base, config.candidate):
+def check_weights(models: Sequence[ModelSpec]) -> None:
+    """Every local .safetensors file of the models (base, candidate) and adapters is whole."""
+    for spec in models:
         for where in (spec.model, spec.adapter):
             folder = Path(where).expanduser() if where else None
             if folder is not None and folder.is_dir():

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from warmgate import __version__
-from warmgate.config import GateConfig, suite_label
 from warmgate.decide import FAIL, INCONCLUSIVE, PASS, Cell, Pooled
-from warmgate.framings import load_statements
-from warmgate.identity import record
+from warmgate.rule import (  # noqa: F401  (the exit codes' public home was this module)
+    BUILD_FAILS,
+    EXIT_CRASH,
+    EXIT_FAIL,
+    EXIT_INCONCLUSIVE,
+    EXIT_INPUT,
+    EXIT_PASS,
+)
 from warmgate.scoring import SCORER_NAME
-from warmgate.signature import SignatureLine
-from warmgate.suites import load_suite
+from warmgate.warmth_gap import SignatureLine
+
+if TYPE_CHECKING:
+    from warmgate.run import Run
 
 ROLES = ("base", "candidate")
 #: Median reply length (words) from which a rules-read run is told to use a judge: chat models'
 #: paragraphs, where the rules' held-out agreement is 75-80 % (README: Scoring), against one-line
 #: answers (the built-in suites' replies, a dozen words).
 CHAT_LENGTH_WORDS = 60
-#: Exit codes of `warmgate run` / `merge`: passed; a decision FAILed; bad input (WarmgateError);
-#: not shown safe under `inconclusive = "fail"`; warmgate itself crashed (a bug: report it).
-EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INCONCLUSIVE, EXIT_CRASH = 0, 1, 2, 3, 70
 
 
 @dataclass
@@ -64,12 +67,16 @@ class Provenance:
 class GateResult:
     """Everything a run produced: the results table, the verdict per cell, provenance."""
 
-    config: GateConfig
+    run: Run
     table: pd.DataFrame
     cells: list[Cell]
     provenance: Provenance = field(default_factory=Provenance)
     signature: list[SignatureLine] = field(default_factory=list)
     pooled: list[Pooled] = field(default_factory=list)  # per suite, all framings at once
+
+    @property
+    def config(self):  # the settings, for reports that show them (stages take the Run's parts)
+        return self.run.config
 
     @property
     def failed(self) -> list[Cell]:
@@ -95,12 +102,13 @@ class GateResult:
         return [c for c in self.cells if c.verdict == INCONCLUSIVE]
 
     def exit_code(self) -> int:
-        """0 pass, 1 FAIL, 3 INCONCLUSIVE under the `fail` policy (0 under warn and pass)."""
-        if self.verdict == FAIL:
-            return EXIT_FAIL
-        if self.verdict == INCONCLUSIVE and self.config.inconclusive == "fail":
-            return EXIT_INCONCLUSIVE
-        return EXIT_PASS
+        """0 pass, 1 FAIL, 3 INCONCLUSIVE under the `fail` policy (0 under warn and pass): the
+        rule's, the one place that decides the build (`Rule.exit_code`)."""
+        return self.run.rule.exit_code(self.verdict)
+
+    def fails_build(self, decision: Cell | Pooled) -> bool:
+        """Whether one decision fails the build (FAIL; INCONCLUSIVE under the fail policy)."""
+        return self.run.rule.build_effect(decision.verdict) == BUILD_FAILS
 
     def headline(self, door: str = "") -> str:
         """The run's verdict in one line, with what it does to the build through `door`:
@@ -120,7 +128,7 @@ class GateResult:
                    "of them), would decide them" if unsure else "more items would decide them")
             head = (f"warmgate: INCONCLUSIVE ({len(self.undecided)} of {n} cells{also} not shown "
                     f"within their thresholds: {why}; inconclusive = "
-                    f"\"{self.config.inconclusive}\": {_effect(self.config.inconclusive, door)})")
+                    f"\"{self.run.rule.inconclusive}\": {_effect(self.run.rule.inconclusive, door)})")
         if door == "update":
             head += ("; under --warmgate-update-baselines every test passes and this run's base "
                      "replies become the new baseline")
@@ -138,7 +146,7 @@ class GateResult:
         share = {r: float(t.unsure[t.role == r].fillna(False).astype(bool).mean())
                  for r in ROLES if (t.role == r).any()}
         line += "; unsure readings: " + ", ".join(f"{r} {v:.0%}" for r, v in share.items())
-        if self.config.unsure == "incorrect":
+        if self.run.rule.unsure == "incorrect":
             line += "; unsure = \"incorrect\": counted as the scorer read them (the study's rule)"
         unparsed = int(t.flag.fillna("").astype(str).str.contains("judge-unparsed").sum()) \
             if "flag" in t else 0
@@ -172,10 +180,10 @@ class GateResult:
         base = self.table[self.table.role == "base"]
         scorer = (str(base.scorer.iloc[0]), str(base.scorer_version.iloc[0])) if len(base) \
             else ("", "")
-        record = baseline_record(self.config, self.provenance.role("base"), *scorer)
+        record = self.run.base_record(self.provenance.role("base"), *scorer)
         if self.provenance.scorer:  # how far the reading of the stored replies was measured
             record["scorer_calibration"] = self.provenance.scorer
-        record["unsure"] = self.config.unsure  # the unsure policy its verdicts were taken under
+        record["unsure"] = self.run.rule.unsure  # the unsure policy its verdicts were taken under
         return record
 
     def cell(self, suite: str, context: str, belief: str) -> Cell:
@@ -225,21 +233,3 @@ class NoSuchCell(LookupError):
 
     def __str__(self) -> str:  # KeyError would quote the message; a LookupError shows it
         return str(self.args[0])
-
-
-def baseline_record(config: GateConfig, base: dict, scorer: str, scorer_version: str) -> dict:
-    """The fields a stored baseline is matched on: the config and the backend's base provenance."""
-    statements = load_statements(config.statements)
-    return {
-        **record({"persona": config.base.persona or "", **base}),
-        "model": base.get("model", config.base.model),
-        "adapter": base.get("adapter", config.base.adapter or ""),
-        "backend": base.get("backend", config.backend),
-        "decoding": base.get("decoding", config.decoding.to_dict()),
-        "suites": {suite_label(s): load_suite(s).sha256 for s in config.suites},
-        "statement_set": statements.version,
-        "statements_sha256": statements.sha256,
-        "scorer": scorer,
-        "scorer_version": scorer_version,
-        "warmgate_version": __version__,
-    }

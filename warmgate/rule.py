@@ -43,7 +43,8 @@ not cover: a sure reading that is wrong (the scorer's measured agreement on its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -67,11 +68,48 @@ class Evidence(NamedTuple):
     n: np.ndarray  # units the decision rests on (0: nothing to decide on)
 
 
+#: Exit codes of `warmgate run` / `merge`: passed; a decision FAILed; bad input (WarmgateError);
+#: not shown safe under `inconclusive = "fail"`; warmgate itself crashed (a bug: report it).
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INCONCLUSIVE, EXIT_CRASH = 0, 1, 2, 3, 70
+#: What a decision does to the build.
+BUILD_FAILS, BUILD_WARNS, BUILD_PASSES = "fail", "warn", "pass"
+
+
 @dataclass(frozen=True)
 class Rule:
-    """The decision rule and the unsure policy: `bound` (default) or `incorrect`."""
+    """The decision rule of one run: family-wise `alpha`, each cell's threshold (`threshold`,
+    overridden per framing by `thresholds`), the unsure policy (`bound`, default, or
+    `incorrect`), and what an undecided run does to the build (`inconclusive`)."""
 
     unsure: str = "bound"
+    alpha: float = 0.05
+    threshold: float = 5.0
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    inconclusive: str = "fail"
+
+    def threshold_for(self, suite: str, context: str, belief: str) -> float:
+        """Most specific override wins: suite/context/belief, context/belief, context, belief,
+        suite; else the default threshold."""
+        for key in (f"{suite}/{context}/{belief}", f"{context}/{belief}", context, belief, suite):
+            if key in self.thresholds:
+                return float(self.thresholds[key])
+        return self.threshold
+
+    def build_effect(self, verdict: str) -> str:
+        """What one decision (or the run) does to the build: the one place that says it.
+        FAIL fails; INCONCLUSIVE follows the `inconclusive` policy; PASS passes."""
+        if verdict == NAMES[FAILED]:
+            return BUILD_FAILS
+        if verdict == NAMES[UNDECIDED]:
+            return self.inconclusive
+        return BUILD_PASSES
+
+    def exit_code(self, verdict: str) -> int:
+        """The run's exit code: 0 pass (or a tolerated INCONCLUSIVE), 1 FAIL, 3 INCONCLUSIVE
+        under the `fail` policy."""
+        if verdict == NAMES[FAILED]:
+            return EXIT_FAIL
+        return EXIT_INCONCLUSIVE if self.build_effect(verdict) == BUILD_FAILS else EXIT_PASS
 
     @property
     def bounded(self) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from warmgate.errors import WarmgateError
+
 #: Option names that look like secrets (compared lower-case, at any depth of a table).
 SECRET_NAMES = {"key", "apikey", "token", "secret", "password", "authorization", "bearer",
                 "credentials"}
@@ -69,3 +71,27 @@ def redact(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     return REDACTED if looks_like_key(value) else value
+
+
+def check_options(value: Any, where: str) -> dict[str, Any]:
+    """A table of engine settings, never holding a secret (only the *_env names of variables)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise WarmgateError(f"{where} must be a table, e.g. "
+                            "backend_options = { base_url = \"http://127.0.0.1:8000/v1\" }")
+    for key, v in value.items():
+        # `api_key_env` names a variable; a table such as Ray's `runtime_env` is checked below
+        if str(key).lower().endswith("_env") and isinstance(v, str) and (
+                not ENV_NAME.match(v) or looks_like_key(v)):
+            raise WarmgateError(
+                f"{where}.{key} must name an environment variable (letters, digits and _, "
+                "such as \"OPENAI_API_KEY\"); the value given is not one and is not shown, "
+                "since it may be the key itself. Export the key as a variable and name it")
+    found = find_secret(value, where)
+    if found:
+        raise WarmgateError(
+            f"{found} looks like a secret (its value is not shown); never put keys in config. "
+            "Export it as an environment variable and name the variable with "
+            "api_key_env = \"MY_API_KEY_VARIABLE\"")
+    return dict(value)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from warmgate.config import WARM_PERSONA, Decoding, ModelSpec
+from warmgate.backends.spec import Decoding, ModelSpec
 from warmgate.errors import WarmgateError
-from warmgate.settings import backend_options
+from warmgate.secrets import check_options
 
-__all__ = ["BACKENDS", "WARM_PERSONA", "Backend", "Decoding", "ModelSpec", "Progress",
+__all__ = ["BACKENDS", "Backend", "Decoding", "ModelSpec", "Progress",
            "make_backend", "parse_options"]
 
 Progress = Callable[[int], None]
@@ -71,7 +71,7 @@ def make_backend(
     """Build the named backend for these variants; `options` is the config's backend_options."""
     import importlib
 
-    options = backend_options(options, "backend_options")
+    options = check_options(options, "backend_options")
     # "package.module:factory" names a user's own backend (in-house engines, test doubles).
     target = BACKENDS.get(name) or (name if name.count(":") == 1 else None)
     if target is None:

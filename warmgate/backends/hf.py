@@ -17,7 +17,7 @@ from pathlib import Path
 from warmgate.backends import Decoding, ModelSpec, Progress, prompt
 from warmgate.embedded import model_source, resolve_model
 from warmgate.errors import WarmgateError
-from warmgate.fingerprint import fingerprint_adapter, weights_provenance
+from warmgate.weights_id import fingerprint_adapter, weights_provenance
 
 
 def looks_like_path(name: str) -> bool:

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from warmgate import __version__
 from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
 from warmgate.errors import WarmgateError
-from warmgate.fingerprint import SCHEME
+from warmgate.weights_id import SCHEME
 
 ENDPOINTS = {"chat": "/chat/completions", "completions": "/completions"}
 #: The behavioural fingerprint's fixed probes (asked bare, greedy, PROBE_TOKENS long); a new

@@ -24,7 +24,7 @@ from typing import Any
 from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
-from warmgate.fingerprint import weights_provenance
+from warmgate.weights_id import weights_provenance
 
 #: vLLM's accepted LoRA ranks; max_lora_rank is rounded up to one of these.
 _LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)

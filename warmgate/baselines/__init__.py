@@ -29,23 +29,21 @@ from warmgate.baselines.layout import (
     RESULTS,
     UPDATE_HINT,
     Baseline,
+    BaselineStore,
     BaselineWarning,
-    base_folder,
     base_slug,
-    latest,
     open_version,
-    resolve,
     temporaries,
     temporaries_note,
     version_folders,
     versions,
 )
-from warmgate.baselines.match import ERROR_FIELDS, WARN_FIELDS, check, missing_message
+from warmgate.baselines.match import ERROR_FIELDS, WARN_FIELDS, check
 from warmgate.baselines.store import approval, reseal, update_from_result, write
 
 __all__ = ["FORMAT", "MANIFEST", "MANIFEST_HASH", "RESULTS", "UNHASHED_NOTE", "UPDATE_HINT",
            "ERROR_FIELDS", "WARN_FIELDS", "manifest_sha256", "seal", "temporaries",
            "temporaries_note", "version_folders",
-           "Baseline", "BaselineWarning", "approval", "base_folder", "base_slug", "check",
-           "file_sha256", "latest", "missing_message", "open_version", "reseal", "resolve",
+           "Baseline", "BaselineStore", "BaselineWarning", "approval", "base_slug", "check",
+           "file_sha256", "open_version", "reseal",
            "update_from_result", "verify_baseline", "versions", "write"]

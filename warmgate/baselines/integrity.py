@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from warmgate.results import check_columns
+from warmgate.table import check_columns
 
 RESULTS = "results.parquet"
 MANIFEST_HASH = "manifest_sha256"

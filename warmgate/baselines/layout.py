@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from warmgate.baselines.integrity import verify_baseline
-from warmgate.config import GateConfig, is_off
 from warmgate.embedded import EMBEDDED_NAME
+from warmgate.environment import is_off
 from warmgate.errors import WarmgateError
 
 FORMAT = 1
@@ -39,13 +39,6 @@ def base_slug(model: str) -> str:
     name = path.resolve().name if model.startswith((".", "/", "~")) or path.exists() \
         else model.replace("/", "--")
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "model"
-
-
-def base_folder(config: GateConfig) -> Path | None:
-    """`<baselines>/<base>` for this config, or None when baselines are switched off."""
-    if is_off(config.baselines):
-        return None
-    return Path(config.baselines).expanduser() / base_slug(config.base.model)
 
 
 @dataclass(frozen=True)
@@ -139,31 +132,50 @@ def temporaries_note(folder: Path) -> str | None:
             "them)")
 
 
-def latest(config: GateConfig) -> Baseline | None:
-    """The newest baseline for this config's base model, or None when there is none."""
-    folder = base_folder(config)
-    if folder is None:
-        return None
-    found = versions(folder)
-    return found[-1] if found else None
+@dataclass(frozen=True)
+class BaselineStore:
+    """The baselines of one base model: `<baselines>/<base>` (`folder` None: switched off)."""
 
+    folder: Path | None
+    base_model: str
 
-def resolve(ref: str, config: GateConfig) -> Baseline:
-    """A baseline named on the command line: a version folder, a base folder (its newest
-    version), `vN` or `latest` of the configured base."""
-    path = Path(ref).expanduser()
-    if (path / MANIFEST).exists():
-        return open_version(path)
-    if path.is_dir() and versions(path):
-        return versions(path)[-1]
-    folder = base_folder(config)
-    if folder is not None and (ref == "latest" or re.fullmatch(r"v?\d+", ref)):
-        found = versions(folder)
-        if ref == "latest" and found:
-            return found[-1]
-        for b in found:
-            if ref != "latest" and b.version == int(ref.lstrip("v")):
-                return b
-    raise WarmgateError(
-        f"baseline {ref!r} not found: give a version folder (baselines/<base>/v0001), a base "
-        f"folder, or vN / latest of the configured base (looked in {folder})")
+    @classmethod
+    def of(cls, baselines: str, base_model: str) -> BaselineStore:
+        """The store for a `baselines` setting (a folder, or off) and a base model."""
+        folder = None if is_off(baselines) else \
+            Path(baselines).expanduser() / base_slug(base_model)
+        return cls(folder, base_model)
+
+    def latest(self) -> Baseline | None:
+        """The newest baseline of the base model, or None when there is none."""
+        if self.folder is None:
+            return None
+        found = versions(self.folder)
+        return found[-1] if found else None
+
+    def resolve(self, ref: str) -> Baseline:
+        """A baseline named on the command line: a version folder, a base folder (its newest
+        version), `vN` or `latest` of this base."""
+        path = Path(ref).expanduser()
+        if (path / MANIFEST).exists():
+            return open_version(path)
+        if path.is_dir() and versions(path):
+            return versions(path)[-1]
+        if self.folder is not None and (ref == "latest" or re.fullmatch(r"v?\d+", ref)):
+            found = versions(self.folder)
+            if ref == "latest" and found:
+                return found[-1]
+            for b in found:
+                if ref != "latest" and b.version == int(ref.lstrip("v")):
+                    return b
+        raise WarmgateError(
+            f"baseline {ref!r} not found: give a version folder (baselines/<base>/v0001), a base "
+            f"folder, or vN / latest of the configured base (looked in {self.folder})")
+
+    def missing_message(self) -> str:
+        """What a run without a baseline says: that it generates the base too, and how to
+        store one."""
+        return (f"no baseline for base {self.base_model!r} in {self.folder}: the base is "
+                "generated too (twice the work of a candidate-only run). To store this base's "
+                f"replies as the approved baseline: {UPDATE_HINT} (or pytest "
+                f"--warmgate-update-baselines), then commit {self.folder}")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from warmgate.baselines.integrity import manifest_problems
-from warmgate.baselines.layout import UPDATE_HINT, Baseline, base_folder
-from warmgate.config import GateConfig
+from warmgate.baselines.layout import UPDATE_HINT, Baseline
 from warmgate.errors import WarmgateError
 from warmgate.identity import INPUTS, RUNTIME, compare, show
 
@@ -61,12 +60,3 @@ def check(b: Baseline, now: dict) -> list[str]:
                      f"{stored.get('scorer_version')}; its stored replies are re-scored with "
                      f"{now['scorer']} {now['scorer_version']} (no generation needed)")
     return notes
-
-
-def missing_message(config: GateConfig) -> str:
-    """What a run without a baseline says: that it generates the base too, and how to store one."""
-    folder = base_folder(config)
-    return (f"no baseline for base {config.base.model!r} in {folder}: the base is generated too "
-            f"(twice the work of a candidate-only run). To store this base's replies as the "
-            f"approved baseline: {UPDATE_HINT} (or pytest --warmgate-update-baselines), then "
-            f"commit {folder}")

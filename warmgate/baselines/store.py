@@ -24,14 +24,14 @@ from warmgate.baselines.layout import (
     STALE_AFTER,
     TMP_PREFIX,
     Baseline,
-    base_folder,
+    BaselineStore,
     open_version,
     temporaries,
     versions,
 )
-from warmgate.config import GateConfig, approval_env, in_ci
+from warmgate.environment import approval_env, in_ci
 from warmgate.errors import WarmgateError
-from warmgate.results import check_columns
+from warmgate.table import check_columns
 
 if TYPE_CHECKING:
     from warmgate.result import GateResult
@@ -65,14 +65,16 @@ def approval(approved_by: str | None, reason: str | None) -> tuple[str | None, s
     return approved_by, reason
 
 
-def write(config: GateConfig, table: pd.DataFrame, record: dict,
-          approved_by: str | None = None, reason: str | None = None) -> Baseline:
+def write(store: BaselineStore, table: pd.DataFrame, record: dict,
+          approved_by: str | None = None, reason: str | None = None,
+          about: dict | None = None) -> Baseline:
     """Store the base rows of `table` as the next baseline version (never over an old one).
 
     Under CI an update refuses unless both `approved_by` and `reason` are given (or the
-    environment variables WARMGATE_APPROVED_BY and WARMGATE_REASON)."""
+    environment variables WARMGATE_APPROVED_BY and WARMGATE_REASON). `about`: what the manifest
+    says of the run that made it (items, seed, layout, contexts, beliefs)."""
     approved_by, reason = approval(approved_by, reason)
-    folder = base_folder(config)
+    folder = store.folder
     if folder is None:
         raise WarmgateError("baselines are switched off (baselines = \"off\"); set a baselines "
                             "folder in [tool.warmgate] to store one")
@@ -85,17 +87,13 @@ def write(config: GateConfig, table: pd.DataFrame, record: dict,
     manifest = {
         "format": FORMAT,
         "version": 0,
-        "base": config.base.model,
+        "base": store.base_model,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "approved_by": approved_by or getpass.getuser(),
         "reason": reason or "(no reason given)",
         "ci": in_ci(),
         "git": _git_commit(folder),
-        "items": config.items,
-        "seed": config.seed,
-        "layout": config.layout,
-        "contexts": list(config.contexts),
-        "beliefs": list(config.beliefs),
+        **{k: v for k, v in (about or {}).items() if k != "base"},
         "rows": len(base),
         "provenance": record,
     }
@@ -153,7 +151,8 @@ def update_from_result(result: GateResult, approved_by: str | None = None,
             f"this run reused {used['reused_rows']} base replies from baseline "
             f"{used.get('label')}; a baseline update needs the base generated afresh: run the "
             "gate with use_baseline=False (warmgate baseline update does)")
-    return write(result.config, result.table, result.baseline_record(), approved_by, reason)
+    return write(result.run.store, result.table, result.baseline_record(), approved_by, reason,
+                 result.run.manifest_fields())
 
 
 def reseal(b: Baseline, resealed_by: str | None, reason: str | None) -> Baseline:

@@ -6,20 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from warmgate.config import GateConfig, read_table, resolve
 from warmgate.errors import WarmgateError
+from warmgate.run import Run, read_settings
 
 
-def _config(args: argparse.Namespace) -> GateConfig:
-    """The configured run (for show/diff/verify: only --config, --base and --baselines)."""
-    path = getattr(args, "config", None) or Path("pyproject.toml")
-    if getattr(args, "config", None) and not path.is_file():
-        raise WarmgateError(f"config file not found: {path}")
+def _run(args: argparse.Namespace) -> Run:
+    """The configured run, for its baseline store (show/diff/verify/seal: only --config, --base
+    and --baselines over [tool.warmgate], read through the front door)."""
+    config = getattr(args, "config", None)
     overrides = {k: getattr(args, k, None) for k in ("base", "baselines")}
-    table = read_table(path)
-    if table is None:
-        return resolve({}, overrides, "command line")
-    return resolve(table, overrides, f"{path} [tool.warmgate]", root=path.parent)
+    cfg = read_settings(config or Path("pyproject.toml"), overrides, required=bool(config))
+    return Run(cfg)  # type: ignore[arg-type]
 
 
 def _update(args: argparse.Namespace) -> int:
@@ -28,24 +25,23 @@ def _update(args: argparse.Namespace) -> int:
     from warmgate.cache import CachedBackend, open_cache
     from warmgate.cli.run import config_from_args
     from warmgate.generate import generate_rows
-    from warmgate.plan import plan
     from warmgate.report.terminal import progress_bars
-    from warmgate.result import baseline_record
-    from warmgate.scoring.configured import make_scorer, scorer_record
 
-    cfg = config_from_args(args)
+    run = Run(config_from_args(args))
+    cfg = run.config
     baselines.approval(args.approved_by, args.reason)  # refuse before generating anything
     backend = make_backend(cfg.backend, {"base": cfg.base}, cfg.decoding, cfg.backend_options)
     cache = open_cache(cfg.cache)
     gen = CachedBackend(backend, cache, chunk=cfg.batch_size) if cache else backend
-    scorer = make_scorer(cfg)
-    scored_by = scorer_record(cfg, scorer)  # refuses an uncalibrated judge before generating
+    scored_by = run.scorer_record()  # refuses an uncalibrated judge before generating
     with progress_bars(None if not args.no_progress else False) as bars:
-        table, roles = generate_rows(cfg, plan(cfg), gen, ("base",), bars, scorer)
-    record = baseline_record(cfg, roles["base"], str(table.scorer.iloc[0]),
+        table, roles = generate_rows(run.statements.version, run.jobs, gen, ("base",), bars,
+                                     run.scorer)
+    record = run.base_record(roles["base"], str(table.scorer.iloc[0]),
                              str(table.scorer_version.iloc[0]))
     record["scorer_calibration"] = scored_by
-    stored = baselines.write(cfg, table, record, args.approved_by, args.reason)
+    stored = baselines.write(run.store, table, record, args.approved_by, args.reason,
+                             run.manifest_fields())
     m = stored.manifest
     print(f"baseline {stored.label()} written to {stored.path}: {m['rows']} rows, approved by "
           f"{m['approved_by']} ({m['reason']}); commit it and have it reviewed like code")
@@ -78,13 +74,13 @@ def _show(args: argparse.Namespace) -> int:
     from warmgate import baselines
     from warmgate.report.baseline_diff import cell_summary
 
-    cfg = _config(args)
+    store = _run(args).store
     if args.ref:
-        b = baselines.resolve(args.ref, cfg)
+        b = store.resolve(args.ref)
     else:
-        b = baselines.latest(cfg)
+        b = store.latest()
         if b is None:
-            raise WarmgateError(baselines.missing_message(cfg).split(":")[0] + "; make one: "
+            raise WarmgateError(store.missing_message().split(":")[0] + "; make one: "
                                 + baselines.UPDATE_HINT)
     _print_manifest(b)
     history = baselines.versions(b.path.parent)
@@ -104,11 +100,10 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from warmgate import baselines
     from warmgate.report.baseline_diff import diff
 
-    cfg = _config(args)
-    a, b = baselines.resolve(args.a, cfg), baselines.resolve(args.b, cfg)
+    store = _run(args).store
+    a, b = store.resolve(args.a), store.resolve(args.b)
     d = diff(a, b)
     print(f"baseline diff {a.label()} -> {b.label()}")
     if d["fields"]:
@@ -133,12 +128,12 @@ def _diff(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from warmgate import baselines
 
-    cfg = _config(args)
+    run = _run(args)
     if args.refs:
-        targets = [baselines.resolve(r, cfg).path for r in args.refs]
+        targets = [run.store.resolve(r).path for r in args.refs]
         bases = sorted({t.parent for t in targets})
     else:
-        root = Path(cfg.baselines).expanduser()
+        root = Path(run.config.baselines).expanduser()
         if not root.is_dir():
             raise WarmgateError(f"no baselines folder at {root}; make one: {baselines.UPDATE_HINT}")
         bases = [d for d in sorted(root.iterdir()) if d.is_dir()]
@@ -166,7 +161,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _seal(args: argparse.Namespace) -> int:
     from warmgate import baselines
 
-    b = baselines.reseal(baselines.resolve(args.ref, _config(args)), args.by, args.reason)
+    b = baselines.reseal(_run(args).store.resolve(args.ref), args.by, args.reason)
     print(f"baseline {b.label()} sealed ({baselines.MANIFEST_HASH} "
           f"{b.manifest[baselines.MANIFEST_HASH][:12]}), re-sealed by {args.by.strip()}: "
           f"{args.reason.strip()}; commit {b.path / baselines.MANIFEST}")

@@ -13,15 +13,11 @@ from warmgate.errors import WarmgateError
 def _open(args: argparse.Namespace):
     """The cache a run would use: --cache, else WARMGATE_GENERATION_CACHE, else [tool.warmgate]."""
     from warmgate.cache import GenerationCache, resolve_dir
-    from warmgate.config import read_table, resolve
+    from warmgate.run import read_settings
 
     path = args.config or Path("pyproject.toml")
-    if args.config and not path.is_file():
-        raise WarmgateError(f"config file not found: {path}")
-    table = read_table(path)
-    where = f"{path} [tool.warmgate]" if table is not None else "command line"
-    cfg = resolve({"cache": table["cache"]} if table and "cache" in table else {},
-                  {"cache": args.cache}, where, root=path.parent if table is not None else None)
+    cfg = read_settings(path, {"cache": args.cache}, required=bool(args.config))
+    where = f"{path} [tool.warmgate]" if path.is_file() else "command line"
     folder = resolve_dir(cfg.cache)
     folder = folder.resolve() if folder is not None else None
     if folder is None:

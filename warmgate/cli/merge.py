@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 
@@ -14,10 +13,9 @@ def _merge(args: argparse.Namespace) -> int:
     from warmgate.shard import merge
 
     result = merge([Path(p) for p in args.shards])
-    if args.report:
-        result.config = replace(result.config, report=args.report)
-    writable_folder(Path(result.config.report), "report folder", "--report DIR")
-    folder = write_report_or_say(result, Path(result.config.report))  # before printing
+    report = Path(args.report) if args.report else result.run.report
+    writable_folder(report, "report folder", "--report DIR")
+    folder = write_report_or_say(result, report)  # before printing
     if args.junitxml:
         write_junit(result, Path(args.junitxml))
     print_result(result)
@@ -32,10 +30,8 @@ def write_junit(result, path: Path) -> Path:
 
     from warmgate.report.junit import properties
 
-    policy = result.config.inconclusive
     cases = [(d, properties(d)) for d in (*result.cells, *result.pooled)]
-    fails = [d.verdict == "FAIL" or (d.verdict == "INCONCLUSIVE" and policy == "fail")
-             for d, _ in cases]
+    fails = [result.fails_build(d) for d, _ in cases]
     suite = ET.Element("testsuite", name="warmgate", tests=str(len(cases)),
                        failures=str(sum(fails)), errors="0", skipped="0")
     for (d, pairs), failed in zip(cases, fails, strict=True):

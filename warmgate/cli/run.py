@@ -9,16 +9,17 @@ spellings of `--candidate` kept for the command line.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warmgate.config import GateConfig, load_pyproject, read_table, resolve
+from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.options import add_arguments, argparse_overrides
+from warmgate.run import Run, read_settings
 
 if TYPE_CHECKING:
     from warmgate.result import GateResult
+
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Every setting's flag, the candidate spellings, --config and --no-progress."""
@@ -50,23 +51,22 @@ def config_from_args(args: argparse.Namespace, start: dict[str, Any] | None = No
     if spelled:
         overrides["candidate"] = dict(spelled)
     if start is not None:
-        return resolve(start, overrides, "the demo configuration")
-    path = args.config or Path("pyproject.toml")
-    if args.config and not path.is_file():
-        raise WarmgateError(f"config file not found: {path}")
-    if read_table(path) is None:
-        return resolve({}, overrides, "command line")
-    return load_pyproject(path, overrides)  # type: ignore[return-value]
+        return read_settings(None, overrides, table=start,  # type: ignore[return-value]
+                             where="the demo configuration")
+    return read_settings(args.config or Path("pyproject.toml"),  # type: ignore[return-value]
+                         overrides, required=bool(args.config))
 
 
-def gate_and_report(cfg: GateConfig, progress: bool) -> GateResult:
+def gate_and_report(cfg: GateConfig | Run, progress: bool) -> GateResult:
     """Run the gate with progress bars, print the table and write the report folder."""
     from warmgate.gate import run
     from warmgate.report.terminal import print_result, progress_bars
+    from warmgate.run import as_run
 
+    the_run = as_run(cfg)
     with progress_bars(None if progress else False) as bars:
-        result = run(cfg, progress=bars)
-    folder = write_report_or_say(result, Path(cfg.report))  # first: `| head` cannot lose it
+        result = run(the_run, progress=bars)
+    folder = write_report_or_say(result, the_run.report)  # first: `| head` cannot lose it
     print_result(result)
     if folder is not None:
         print(f"report: {folder}")
@@ -100,4 +100,4 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                      not args.no_progress).exit_code())
 
 
-__all__ = ["GateConfig", "add_run_options", "config_from_args", "replace"]
+__all__ = ["add_run_options", "config_from_args", "gate_and_report"]

@@ -9,28 +9,16 @@ from warmgate.errors import WarmgateError
 
 
 def _scorer(args: argparse.Namespace):
-    """The scorer to measure or re-score with: the rules, the reader, a judge, or a cascade."""
-    from warmgate.scoring.cascade import Cascade
-    from warmgate.scoring.configured import make_judge
-    from warmgate.scoring.scorer import RulesScorer
-    from warmgate.settings import judge as parse_judge
+    """The scorer to measure or re-score with, from the scorer registry (as a run builds it)."""
+    from warmgate.config.parsers import judge as parse_judge
+    from warmgate.scoring import registry
 
     kind = args.scorer or ("judge" if args.judge else "rules")
-    if kind == "rules":
-        return RulesScorer()
-    if kind == "reader":
-        from warmgate.scoring.reader import ReaderScorer
-
-        return ReaderScorer()
-    if not args.judge:
+    spec = parse_judge({"model": args.judge, "backend": args.backend}, "--judge") \
+        if args.judge else None
+    if registry.REGISTRY.get(kind) and registry.REGISTRY[kind].needs_judge and spec is None:
         raise WarmgateError(f"--scorer {kind} needs --judge MODEL")
-    spec = parse_judge({"model": args.judge, "backend": args.backend}, "--judge")
-    judge = make_judge(spec, Path(args.judge_cache) if args.judge_cache else None)
-    if kind == "reader-cascade":
-        from warmgate.scoring.reader import ReaderScorer
-
-        return Cascade(judge, ReaderScorer())
-    return judge if kind == "judge" else Cascade(judge)
+    return registry.make(kind, spec, Path(args.judge_cache) if args.judge_cache else None)
 
 
 def _agreement(args: argparse.Namespace) -> int:
@@ -75,9 +63,9 @@ def _agreement(args: argparse.Namespace) -> int:
 
 
 def _rescore(args: argparse.Namespace) -> int:
-    from warmgate.results import ordered, read_parquet, write_parquet
     from warmgate.scoring.rescore import items_of, score_rows
     from warmgate.suites import builtin_names
+    from warmgate.table import ordered, read_parquet, write_parquet
 
     table = read_parquet(Path(args.results))
     files = {Path(p).stem: p for p in args.suite or []}

@@ -17,8 +17,8 @@ def _table_path(arg: Path) -> Path:
 
 
 def _warmth(args: argparse.Namespace) -> int:
-    from warmgate.results import read_parquet
-    from warmgate.warmth import warmth_check
+    from warmgate.table import read_parquet
+    from warmgate.warmth_check import warmth_check
 
     table = read_parquet(_table_path(args.results))
     result = warmth_check(table, reference=args.reference,

@@ -61,10 +61,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     try:
         cfg = load_config(config)
+        the_run = None
         if cfg is not None:
-            from warmgate.plan import plan
+            from warmgate.run import Run
 
-            plan(cfg)  # suites, items and statements checked before collection, not mid-run
+            the_run = Run(cfg)
+            the_run.jobs  # noqa: B018  suites, items and statements checked before collection
             if config.getoption("warmgate_shard"):
                 from warmgate.shard import parse_shard
 
@@ -78,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
                          config.getoption("warmgate_reason"))
     except WarmgateError as e:
         raise pytest.UsageError(f"warmgate: {e}") from None
-    config.stash[SESSION] = WarmgateSession(config, cfg)
+    config.stash[SESSION] = WarmgateSession(config, the_run)
     if cfg is not None:
         pin_worker_gpu(config, int(cfg.backend_options.get("tensor_parallel_size", 1) or 1))
 
@@ -87,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist controller: give every worker the same private folder for this session's parts."""
     s = session_of(node.config)
-    if s.config is not None:
+    if s.run is not None:
         node.workerinput["warmgate_parts"] = str(s.parts_folder())
 
 
@@ -117,7 +119,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if is_worker(config) or SESSION not in config.stash:
         return
     s = session_of(config)
-    if s.config is None:
+    if s.run is None:
         return
     if s.result is not None and s.result.cells:
         from rich.console import Console

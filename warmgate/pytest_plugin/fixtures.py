@@ -11,10 +11,10 @@ from warmgate.pytest_plugin.session import session_of
 @pytest.fixture(scope="session")
 def warmgate_config(request: pytest.FixtureRequest) -> GateConfig:
     """The session's GateConfig from [tool.warmgate] and the command line."""
-    cfg = session_of(request.config).config
-    if cfg is None:
+    the_run = session_of(request.config).run
+    if the_run is None:
         pytest.skip("no [tool.warmgate] table in pyproject.toml")
-    return cfg
+    return the_run.config
 
 
 @pytest.fixture(scope="session")

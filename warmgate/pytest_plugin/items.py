@@ -4,7 +4,6 @@ with two or more cells (its pooled decision over all framings), or one ShardItem
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -75,15 +74,15 @@ def _judge(item: _GateItem, verdict: str, message: str,
         item.add_report_section("call", "warmgate", f"{message}\n(baseline update: "
                                 "this run becomes the new baseline)")
         return
+    effect = s.run.rule.build_effect(verdict)  # the one place that decides the build
     if verdict == "FAIL":
         raise CellFailed(message)
     if verdict == "INCONCLUSIVE":
-        policy = s.config.inconclusive
-        reason = f"{why} (inconclusive = \"{policy}\"): {message}"
+        reason = f"{why} (inconclusive = \"{s.run.rule.inconclusive}\"): {message}"
         item.user_properties.append(("reason", reason))
-        if policy == "fail":
+        if effect == "fail":
             raise CellFailed(reason)
-        if policy == "warn":
+        if effect == "warn":
             warnings.warn(InconclusiveWarning(reason), stacklevel=1)
         item.add_report_section("call", "warmgate", message)
 
@@ -93,7 +92,6 @@ class ShardItem(_GateItem):
 
     def runtest(self) -> None:
         from warmgate.gate import run
-        from warmgate.plan import plan
         from warmgate.shard import parse_shard, write_shard
 
         s = session_of(self.config)
@@ -101,13 +99,13 @@ class ShardItem(_GateItem):
                             self.config.getoption("warmgate_shard_by"))
         try:
             with s.progress() as bars:
-                result = run(s.config, progress=bars, backend=s.make_backend(),
+                result = run(s.run, progress=bars, backend=s.make_backend(),
                              select=shard.select)
         except Exception as e:
             s.failure = e  # the session's exit code says input error or crash, not FAIL
             raise
-        folder = write_shard(Path(s.config.report), s.config, shard, result.table,
-                             result.provenance, total_jobs=len(plan(s.config)))
+        folder = write_shard(s.run.report, s.run.config, shard, result.table,
+                             result.provenance, total_jobs=len(s.run.jobs))
         self.user_properties.append(("rows", len(result.table)))
         self.add_report_section("call", "warmgate", f"shard {shard.label} ({len(result.table)} "
                                 f"rows) written to {folder}; decide with `warmgate merge`")
@@ -117,11 +115,11 @@ def collect(session: pytest.Session, items: list[pytest.Item]) -> list[pytest.It
     """Append the gate's items: the shard's one, or one per cell and one pooled per suite; and
     report them as collected (so the header, `--collect-only` and test-listing tools see them).
     """
-    cfg = session_of(session.config).config
-    if cfg is None:
+    the_run = session_of(session.config).run
+    if the_run is None:
         return []
     before = len(items)
-    _append_items(session, items, cfg)
+    _append_items(session, items, the_run.cells)
     added = items[before:]
     session.config.hook.pytest_collectreport(report=pytest.CollectReport(
         "warmgate", "passed", None, list(added)))
@@ -148,13 +146,13 @@ def keep_pooled(config: pytest.Config, items: list[pytest.Item],
                                         if id(i) not in ids]
 
 
-def _append_items(session: pytest.Session, items: list[pytest.Item], cfg) -> None:
+def _append_items(session: pytest.Session, items: list[pytest.Item],
+                  cells: list[tuple[str, str, str]]) -> None:
     shard = session.config.getoption("warmgate_shard")
     if shard:
         name = f"warmgate_shard[{shard}]"
         items.append(ShardItem.from_parent(session, name=name, nodeid=f"warmgate::{name}"))
         return
-    cells = cfg.cells()
     for i, (suite, context, belief) in enumerate(cells):
         name = f"test_reliability[{suite}-{context}-{belief}]"
         # "warmgate::" gives JUnit a classname and people a prefix to select with -k

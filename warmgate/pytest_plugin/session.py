@@ -16,28 +16,28 @@ from typing import Any
 
 import pytest
 
-from warmgate.config import GateConfig, read_table, resolve
+from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.options import overrides
 from warmgate.preflight import ENVIRONMENT_ERRORS, environment_note
 from warmgate.pytest_plugin.xdist import is_worker, worker_input, worker_part
+from warmgate.run import Run, read_settings
 
 SESSION = pytest.StashKey["WarmgateSession"]()
 
 
 def load_config(config: pytest.Config) -> GateConfig | None:
-    """[tool.warmgate] from the rootdir's pyproject.toml, overridden by --warmgate-* options."""
+    """[tool.warmgate] from the rootdir's pyproject.toml, overridden by --warmgate-* options
+    (through the front door's one reading, `warmgate.run.read_settings`)."""
     if config.getoption("no_warmgate"):
         return None
     root = Path(config.rootpath)
     path = root / "pyproject.toml"
-    table = read_table(path)
     given = overrides(lambda name: config.getoption(name), "warmgate_")
-    if table is None and "base" not in given:
-        return None
     flags = " ".join(f"--warmgate-{k.replace('_', '-')}" for k in given)
     where = f"{path} [tool.warmgate]" + (f" with {flags}" if flags else "")
-    return resolve(table or {}, given, where, root=root, flag_prefix="--warmgate-")
+    return read_settings(path, given, where=where, flag_prefix="--warmgate-", needs_base=True,
+                         root=root)
 
 
 @dataclass
@@ -45,7 +45,7 @@ class WarmgateSession:
     """What one pytest process knows about the gate."""
 
     pytest_config: pytest.Config
-    config: GateConfig | None
+    run: Run | None
     shared: Path | None = None  # the controller's folder for xdist parts
     result: Any = None
     failure: Exception | None = None
@@ -64,9 +64,7 @@ class WarmgateSession:
     def make_backend(self):
         """One backend per process, built on first use and reused for every part it makes."""
         if self.backend is None:
-            from warmgate.gate import make_run_backend
-
-            self.backend = make_run_backend(self.config)
+            self.backend = self.run.make_backend()
         return self.backend
 
     def parts_folder(self) -> Path:
@@ -91,25 +89,25 @@ class WarmgateSession:
     def _compute(self):
         from warmgate.gate import conclude, run
 
-        if self.config is None:
+        if self.run is None:
             raise WarmgateError("no [tool.warmgate] table in the rootdir's pyproject.toml")
         folder = worker_input(self.pytest_config).get("warmgate_parts")
         fresh = not self.updating  # an update needs the base generated afresh
         if folder is None:
             with self.progress() as bars:
-                return run(self.config, progress=bars, backend=self.make_backend(),
+                return run(self.run, progress=bars, backend=self.make_backend(),
                            use_baseline=fresh)
         from warmgate.shard import gather_parts
 
         def make_part(shard):
             with self.progress() as bars:
-                part = run(self.config, progress=bars, backend=self.make_backend(),
+                part = run(self.run, progress=bars, backend=self.make_backend(),
                            select=shard.select, use_baseline=fresh)
             return part.table, part.provenance
 
         mine, count = worker_part(self.pytest_config)
         table, provenance = gather_parts(Path(folder), count, mine, make_part)
-        return conclude(self.config, table, provenance)
+        return conclude(self.run, table, provenance)
 
     def final_result(self):
         """The run's result in the process that reports: its own, or the workers' parts."""
@@ -123,7 +121,7 @@ class WarmgateSession:
         parts = read_parts(self.shared)
         if parts is None:
             return None
-        return conclude(self.config, *parts)
+        return conclude(self.run, *parts)
 
     def finish(self, session: pytest.Session) -> None:
         """Write the report (and under an update the baseline); remove the parts folder."""
@@ -133,33 +131,31 @@ class WarmgateSession:
                     isinstance(self.failure, (WarmgateError, *ENVIRONMENT_ERRORS)),
                     str(self.failure)]
             return
-        if self.config is None:
+        if self.run is None:
             return
+        report_error = None
         try:
             result = self.final_result()
             if result is not None:
                 from warmgate.report.files import write_report
 
-                folder = write_report(result, Path(result.config.report))
+                folder = write_report(result, result.run.report)
                 self.report_lines.append(f"warmgate report: {folder}")
                 if self.updating:
                     self.report_lines.append(f"warmgate baseline written: {self._write(result)}")
                 self.result = result
         except WarmgateError as e:
+            report_error = e
             self.report_lines.append(f"warmgate: error: {e}")
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         except ENVIRONMENT_ERRORS as e:  # the tests' outcomes (the verdict) stand
             self.report_lines.append(
                 f"warmgate: error: {environment_note('write the report or baseline', e)}")
         finally:
-            # Bad input found while generating is a usage error, and so is a fault of the
-            # machine (a file or folder it needs); a crash of warmgate is an internal one: none
-            # may read as exit 1, the code of a cell that failed.
             if isinstance(self.failure, (WarmgateError, *ENVIRONMENT_ERRORS)):
                 self.report_lines.append(f"warmgate: error: {self.failure}")
-                session.exitstatus = pytest.ExitCode.USAGE_ERROR
-            elif self.failure is not None:
-                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+            status = exit_status(self.failure, report_error)
+            if status is not None:
+                session.exitstatus = status
             if self.shared is not None:
                 shutil.rmtree(self.shared, ignore_errors=True)
 
@@ -176,6 +172,22 @@ class WarmgateSession:
             result, approved_by=self.pytest_config.getoption("warmgate_approved_by"),
             reason=self.pytest_config.getoption("warmgate_reason"))
         return str(written.path)
+
+
+def exit_status(failure: BaseException | None, report_error: BaseException | None
+                ) -> pytest.ExitCode | None:
+    """Where warmgate sets the session's exit status over the tests' own (the verdicts are the
+    tests' outcomes: `GateResult.fails_build`). Bad input found while generating is a usage
+    error, and so is a fault of the machine (a file or folder it needs); a crash of warmgate is
+    an internal one: none may read as exit 1, the code of a cell that failed. A report or
+    baseline that could not be written for bad input fails the session."""
+    if isinstance(failure, (WarmgateError, *ENVIRONMENT_ERRORS)):
+        return pytest.ExitCode.USAGE_ERROR
+    if failure is not None:
+        return pytest.ExitCode.INTERNAL_ERROR
+    if report_error is not None:
+        return pytest.ExitCode.TESTS_FAILED
+    return None
 
 
 def session_of(config: pytest.Config) -> WarmgateSession:

@@ -8,8 +8,8 @@ import pandas as pd
 
 from warmgate.baselines import Baseline
 from warmgate.pairing import pair
-from warmgate.results import KEY
 from warmgate.scoring import CORRECT, INCORRECT, REFUSAL
+from warmgate.table import KEY
 
 
 def cell_summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -12,14 +12,14 @@ import warnings
 from pathlib import Path
 
 from warmgate.atomic import make_dir, write_bytes
-from warmgate.config import getenv
+from warmgate.environment import getenv
 from warmgate.report.flips import gap_lines
 from warmgate.report.html import render_html
 from warmgate.report.markdown import render_markdown, verdict_of
 from warmgate.report.plot import forest_plot_png
 from warmgate.result import GateResult
-from warmgate.results import write_parquet
 from warmgate.secrets import redact
+from warmgate.table import write_parquet
 
 FILES = ("results.parquet", "summary.json", "summary.md", "report.html", "forest.png")
 

@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from warmgate.config import getenv, in_ci
 from warmgate.decide import FAIL, PASS
+from warmgate.environment import getenv, in_ci
 from warmgate.report.markdown import by_reading
 from warmgate.result import GateResult
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from warmgate.scoring import Score
+from warmgate.scoring.judge import ModelJudge
 from warmgate.scoring.scorer import RulesScorer, Scorer
 from warmgate.suites import Item
 
@@ -34,8 +35,12 @@ class Cascade:
         todo = [i for i, s in enumerate(scores) if s.unsure]
         self.sent += len(todo)
         if todo:
-            judged = self.judge.score_many([items[i] for i in todo], [replies[i] for i in todo],
-                                           [beliefs[i] for i in todo], [suites[i] for i in todo])
+            args = ([items[i] for i in todo], [replies[i] for i in todo],
+                    [beliefs[i] for i in todo], [suites[i] for i in todo])
+            if isinstance(self.judge, ModelJudge):  # the first reading is passed on, not redone
+                judged = self.judge.score_many(*args, readings=[scores[i] for i in todo])
+            else:
+                judged = self.judge.score_many(*args)
             for i, got in zip(todo, judged, strict=True):
                 flag = ",".join(f for f in (got.flag, "judged") if f)
                 scores[i] = Score(got.evaluation, flag, got.sycophantic, got.unsure)

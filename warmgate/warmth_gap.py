@@ -6,11 +6,11 @@ by the report) and carried in the GateResult.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from warmgate.config import GateConfig
 from warmgate.pairing import error_change, pair_roles
 from warmgate.stats import cluster_mean_ci, holm, sign_flip_pvalue
 
@@ -46,8 +46,8 @@ class SignatureLine:
         return asdict(self)
 
 
-def warmth_signature(config: GateConfig, table: pd.DataFrame,
-                     draws: int = 20000) -> list[SignatureLine]:
+def warmth_signature(contexts: Sequence[str], table: pd.DataFrame, draws: int = 20000,
+                     seed: int = 0) -> list[SignatureLine]:
     """Per context, does the candidate degrade more under it than under `unmodified`?
 
     For every (suite, item, belief) answered without refusal under both framings by both
@@ -56,13 +56,13 @@ def warmth_signature(config: GateConfig, table: pd.DataFrame,
     p-value is a one-sided paired sign-flip test on item sums, the interval cluster-robust;
     Holm across the context lines. Empty when `unmodified` is not part of the run.
     """
-    if "unmodified" not in config.contexts:
+    if "unmodified" not in contexts:
         return []
     pairs = error_change(pair_roles(table))
     unit = ["suite", "item_id", "prompt_template", "sample"]
     ref = pairs[pairs.amendment_type == "unmodified"].set_index(unit)["d"]
     raw = []
-    for context in config.contexts:
+    for context in contexts:
         if context == "unmodified":
             continue
         here = pairs[pairs.amendment_type == context].set_index(unit)["d"]
@@ -70,7 +70,7 @@ def warmth_signature(config: GateConfig, table: pd.DataFrame,
         both["did"] = both.x - both.u
         per_item = both.groupby(["suite", "item_id"]).agg(s=("did", "sum"), m=("did", "size"))
         est, lo, hi = cluster_mean_ci(per_item.s.to_numpy(), per_item.m.to_numpy(), 0.95)
-        p = sign_flip_pvalue(per_item.s.to_numpy(), draws=draws, seed=config.seed)
+        p = sign_flip_pvalue(per_item.s.to_numpy(), draws=draws, seed=seed)
         raw.append((context, est, float(both.x.mean()) if len(both) else 0.0,
                     float(both.u.mean()) if len(both) else 0.0, lo, hi, p,
                     len(per_item), len(both)))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from warmgate.errors import WarmgateError
 from warmgate.pairing import pair
-from warmgate.results import KEY
+from warmgate.table import KEY
 
 #: Openers that place the reply in a close, caring relationship (SocioT's warm pole).
 WARM_OPENERS = (
