@@ -15,7 +15,7 @@ from warmgate.backends import ModelSpec
 from warmgate.cli import main
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
-from warmgate.gate import run
+from warmgate.gate import run, update_baseline
 from warmgate.run import Run
 from warmgate.weights_id import fingerprint_adapter
 
@@ -74,7 +74,7 @@ def cfg(tmp_path):
 def store(cfg, scripted, **approval):
     backend = Provenanced(scripted, cfg)
     result = run(cfg, backend=backend, use_baseline=False)
-    return baselines.update_from_result(result, **approval), result
+    return update_baseline(result, **approval), result
 
 
 def test_a_matching_baseline_is_reused_and_only_the_candidate_is_generated(cfg, scripted):
@@ -191,7 +191,7 @@ def test_an_update_needs_a_fresh_base_run(cfg, scripted):
     store(cfg, scripted)
     reused = run(cfg, backend=Provenanced(scripted, cfg))
     with pytest.raises(WarmgateError, match="use_baseline=False"):
-        baselines.update_from_result(reused, approved_by="x", reason="y")
+        update_baseline(reused, approved_by="x", reason="y")
 
 
 def test_show_and_diff_report_cells_and_flipped_items(cfg, scripted, capsys):

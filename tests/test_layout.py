@@ -1,5 +1,7 @@
-"""The house plan holds: no import cycle in the package (lazy imports included), no module over
-400 lines, and `warmgate run` offers the settings pytest offers (one schema)."""
+"""The house plan holds: no import cycle between modules or between packages (lazy imports
+included), no module over 300 lines, one front door (only it, the settings schema and the
+CLI/pytest adapters import `GateConfig`; one TOML read, one merge path), and `warmgate run`
+offers the settings pytest offers (one schema)."""
 
 from __future__ import annotations
 
@@ -75,9 +77,82 @@ def test_no_import_cycle_in_the_package() -> None:
     assert find_cycle(import_graph()) is None
 
 
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The module graph folded onto warmgate's top-level packages and modules (`warmgate.config`,
+    `warmgate.framings`, ...): an edge when any module of one imports any module of another."""
+    def top(name: str) -> str:
+        return ".".join(name.split(".")[:2])
+
+    out: dict[str, set[str]] = {}
+    for name, deps in graph.items():
+        out.setdefault(top(name), set()).update(top(d) for d in deps if top(d) != top(name))
+    return out
+
+
+def test_the_package_graph_folds_modules_onto_their_packages() -> None:
+    graph = {"warmgate.a.x": {"warmgate.b.y"}, "warmgate.b.y": {"warmgate.a.z"},
+             "warmgate.a.z": set()}
+    assert find_cycle(package_graph(graph)) == ["warmgate.a", "warmgate.b", "warmgate.a"]
+
+
+def test_no_import_cycle_between_packages() -> None:
+    assert find_cycle(package_graph(import_graph())) is None
+
+
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.name)
-def test_no_module_over_400_lines(path: Path) -> None:
-    assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path
+def test_no_module_over_300_lines(path: Path) -> None:
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 300, path
+
+
+#: Who may import GateConfig: the schema that defines it, the front door, and the adapters that
+#: turn a command line or a pytest session into settings. Stages take the Run's parts.
+GATECONFIG_IMPORTERS = ("warmgate.config", "warmgate.run", "warmgate.cli", "warmgate.pytest_plugin")
+
+
+def _imported_names(path: Path) -> set[tuple[str, str]]:
+    """(module, name) of every `from warmgate... import name` in a file, lazy ones included."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("warmgate"):
+            out |= {(node.module, a.name) for a in node.names}
+    return out
+
+
+def test_gateconfig_is_imported_only_by_the_front_door_the_schema_and_the_adapters() -> None:
+    offenders = sorted(
+        _module_name(p) for p in PACKAGE.rglob("*.py")
+        if any(name == "GateConfig" for _, name in _imported_names(p))
+        and not _module_name(p).startswith(GATECONFIG_IMPORTERS))
+    assert offenders == [], f"stages take the Run's parts, not GateConfig: {offenders}"
+
+
+def _calls(path: Path, names: set[str]) -> list[str]:
+    """Where a file calls one of `names` (as a bare name or an attribute)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            f = node.func
+            called = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) \
+                else ""
+            if called in names:
+                out.append(f"{_module_name(path)}:{node.lineno}")
+    return out
+
+
+def test_one_toml_read_and_one_merge_path() -> None:
+    """`pyproject.toml` is parsed in one place and settings are merged in one place; every door
+    (CLI, pytest, merge, baseline and cache commands) goes through `warmgate.run.read_settings`."""
+    files = list(PACKAGE.rglob("*.py"))
+    toml = [c for p in files for c in _calls(p, {"loads", "load"})
+            if "tomllib" in p.read_text(encoding="utf-8")]
+    assert [c.split(":")[0] for c in toml] == ["warmgate.config.pyproject"]
+    readers = {c.split(":")[0] for p in files for c in _calls(p, {"read_table"})
+               if ("warmgate.config.pyproject", "read_table") in _imported_names(p)}
+    assert readers == {"warmgate.run"}
+    mergers = {c.split(":")[0] for p in files for c in _calls(p, {"resolve"})
+               if ("warmgate.config.merge", "resolve") in _imported_names(p)
+               or _module_name(p) == "warmgate.config.merge"}
+    assert mergers <= {"warmgate.run", "warmgate.config.merge"}, mergers
 
 
 def test_cli_and_pytest_offer_the_same_settings(pytestconfig) -> None:

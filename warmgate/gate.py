@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from warmgate import baselines
 from warmgate.backends import Backend
 from warmgate.decide import INCONCLUSIVE, Cell, decide_run
+from warmgate.errors import WarmgateError
 from warmgate.generate import ProgressFactory, generate_with_baseline
 from warmgate.plan import Job
 from warmgate.preflight import check_environment
@@ -86,6 +88,20 @@ def run(config: Run | Any, progress: ProgressFactory | None = None,
         result = conclude(the_run, table, provenance)
     result.provenance.scorer = scored_by
     return result
+
+
+def update_baseline(result: GateResult, approved_by: str | None = None,
+                    reason: str | None = None) -> baselines.Baseline:
+    """Store a finished run's base rows as the new baseline (the `--warmgate-update-baselines`
+    hook). The run must have generated the base itself: `gate.run(config, use_baseline=False)`."""
+    used = result.provenance.baseline or {}
+    if used.get("reused_rows"):
+        raise WarmgateError(
+            f"this run reused {used['reused_rows']} base replies from baseline "
+            f"{used.get('label')}; a baseline update needs the base generated afresh: run the "
+            "gate with use_baseline=False (warmgate baseline update does)")
+    return baselines.write(result.run.store, result.table, result.baseline_record(), approved_by,
+                           reason, result.run.manifest_fields())
 
 
 def _run_early_stopping(run: Run, jobs: list[Job], backend: Backend,

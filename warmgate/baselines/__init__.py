@@ -39,11 +39,11 @@ from warmgate.baselines.layout import (
     versions,
 )
 from warmgate.baselines.match import ERROR_FIELDS, WARN_FIELDS, check
-from warmgate.baselines.store import approval, reseal, update_from_result, write
+from warmgate.baselines.store import approval, reseal, write
 
 __all__ = ["FORMAT", "MANIFEST", "MANIFEST_HASH", "RESULTS", "UNHASHED_NOTE", "UPDATE_HINT",
            "ERROR_FIELDS", "WARN_FIELDS", "manifest_sha256", "seal", "temporaries",
            "temporaries_note", "version_folders",
            "Baseline", "BaselineStore", "BaselineWarning", "approval", "base_slug", "check",
            "file_sha256", "open_version", "reseal",
-           "update_from_result", "verify_baseline", "versions", "write"]
+           "verify_baseline", "versions", "write"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from warmgate.atomic import file_sha256
 from warmgate.table import check_columns
 
 RESULTS = "results.parquet"
@@ -17,15 +18,6 @@ UNHASHED_NOTE = ("manifest not sealed (no manifest_sha256: written before manife
                  "the hash was removed): its files are checked, its fields are not; re-seal it "
                  "(`warmgate baseline seal REF --by NAME --reason TEXT`, recorded in it) or make "
                  "a new one with `warmgate baseline update`")
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def manifest_sha256(manifest: dict) -> str:

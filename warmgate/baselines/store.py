@@ -10,7 +10,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,9 +31,6 @@ from warmgate.baselines.layout import (
 from warmgate.environment import approval_env, in_ci
 from warmgate.errors import WarmgateError
 from warmgate.table import check_columns
-
-if TYPE_CHECKING:
-    from warmgate.result import GateResult
 
 
 def _git_commit(where: Path) -> dict:
@@ -139,20 +135,6 @@ def _prepare(folder: Path) -> None:
 def _fsync(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())
-
-
-def update_from_result(result: GateResult, approved_by: str | None = None,
-                       reason: str | None = None) -> Baseline:
-    """Store a finished run's base rows as the new baseline (the `--warmgate-update-baselines`
-    hook). The run must have generated the base itself: `gate.run(config, use_baseline=False)`."""
-    used = result.provenance.baseline or {}
-    if used.get("reused_rows"):
-        raise WarmgateError(
-            f"this run reused {used['reused_rows']} base replies from baseline "
-            f"{used.get('label')}; a baseline update needs the base generated afresh: run the "
-            "gate with use_baseline=False (warmgate baseline update does)")
-    return write(result.run.store, result.table, result.baseline_record(), approved_by, reason,
-                 result.run.manifest_fields())
 
 
 def reseal(b: Baseline, resealed_by: str | None, reason: str | None) -> Baseline:

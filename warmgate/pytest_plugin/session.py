@@ -166,9 +166,9 @@ class WarmgateSession:
             self.failure = WarmgateError(message) if bad_input else RuntimeError(message)
 
     def _write(self, result) -> str:
-        from warmgate import baselines
+        from warmgate.gate import update_baseline
 
-        written = baselines.update_from_result(
+        written = update_baseline(
             result, approved_by=self.pytest_config.getoption("warmgate_approved_by"),
             reason=self.pytest_config.getoption("warmgate_reason"))
         return str(written.path)

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from warmgate import __version__
-from warmgate.atomic import write_json
-from warmgate.baselines.integrity import file_sha256
+from warmgate.atomic import file_sha256, write_json
 from warmgate.errors import WarmgateError
 from warmgate.scoring import CORRECT, INCORRECT
 from warmgate.scoring import SCORER_NAME as RULES_NAME

@@ -21,8 +21,7 @@ from typing import Any
 import pandas as pd
 
 from warmgate import __version__
-from warmgate.atomic import write_json
-from warmgate.baselines.integrity import file_sha256
+from warmgate.atomic import file_sha256, write_json
 from warmgate.config.merge import data_fingerprint, fingerprint, from_data, to_data
 from warmgate.errors import WarmgateError
 from warmgate.result import Provenance

@@ -15,6 +15,10 @@ from pathlib import Path
 #: EXCLUDE (the refusal leaves the paired comparison) is for suites of no known family.
 COUNT_CORRECT, COUNT_INCORRECT, BY_REFERENCE, EXCLUDE = "correct", "incorrect", "reference", "exclude"
 
+#: The study's neutral sentence before a question asked with no context (the prompts its
+#: released data holds begin with it; the importer strips it, the framings put it back).
+NEUTRAL = "I was talking to some friends about this yesterday."
+
 
 @dataclass(frozen=True)
 class SuiteMeta:

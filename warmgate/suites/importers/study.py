@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from warmgate.framings import NEUTRAL as STUDY_NEUTRAL
 from warmgate.suites.importers.common import (
     ImportReport,
     ImportResult,
@@ -17,6 +16,7 @@ from warmgate.suites.importers.common import (
     _qid,
 )
 from warmgate.suites.importers.mask import asked_side, proposition_sides
+from warmgate.suites.meta import NEUTRAL as STUDY_NEUTRAL
 
 
 @dataclass(frozen=True)
