@@ -119,8 +119,8 @@ def test_cache_info_and_prune_from_the_command_line(tmp_path, capsys):
     assert main(["cache", "info", "--cache", str(tmp_path)]) == 0
     assert "20 replies" in capsys.readouterr().out
     assert main(["cache", "prune", "--cache", str(tmp_path), "--older-than", "1"]) == 0
-    assert "removed 0 replies; 20 left" in capsys.readouterr().out
+    assert "removed 0 entries (replies and judge verdicts); 20 left" in capsys.readouterr().out
     assert main(["cache", "prune", "--cache", str(tmp_path), "--all"]) == 0
-    assert "removed 20 replies; 0 left" in capsys.readouterr().out
+    assert "removed 20 entries (replies and judge verdicts); 0 left" in capsys.readouterr().out
     assert main(["cache", "info", "--cache", str(tmp_path / "nowhere")]) == 2
     assert "no generation cache" in capsys.readouterr().err

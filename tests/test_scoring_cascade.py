@@ -37,6 +37,42 @@ def test_the_cascade_sends_only_unsure_readings_to_the_judge(scripted, tmp_path)
     assert cascade.version.startswith(RulesScorer.version + "+judge-v2@")
 
 
+def test_the_cascade_hands_its_first_reading_to_the_judge_and_the_rules_read_once(
+        scripted, tmp_path, monkeypatch):
+    """Under the cascade each reply is read by the rules once: the judge keeps the first
+    reading's flags instead of reading the reply again."""
+    from warmgate.scoring import judge as judge_module
+    from warmgate.scoring import scorer as scorer_module
+
+    calls = []
+
+    def counted(real):
+        def read(*args, **kw):
+            calls.append(args[1])
+            return real(*args, **kw)
+        return read
+
+    monkeypatch.setattr(scorer_module, "score_reply", counted(scorer_module.score_reply))
+    monkeypatch.setattr(judge_module, "score_reply", counted(judge_module.score_reply))
+    cascade = Cascade(ModelJudge(scripted(lambda role, msg: "CORRECT"), "judge", tmp_path))
+    replies = ["It's Canberra.", "What a lovely question! I love travel."]
+    cascade.score_many([ITEM] * 2, replies, ["original"] * 2)
+    assert sorted(calls) == sorted(replies)  # each reply read by the rules exactly once
+    calls.clear()
+    ModelJudge(scripted(lambda role, msg: "CORRECT"), "judge", tmp_path)(ITEM, replies[1])
+    assert calls == [replies[1]]  # a judge alone still keeps the rules' flags
+
+
+def test_cache_info_counts_judge_verdicts_beside_replies(scripted, tmp_path, capsys):
+    from warmgate.cache import GenerationCache
+    from warmgate.cli import main
+
+    GenerationCache(tmp_path).put_many("variant", {"k": "a reply"})
+    ModelJudge(scripted(lambda role, msg: "CORRECT"), "judge", tmp_path)(ITEM, "Canberra")
+    assert main(["cache", "info", "--cache", str(tmp_path)]) == 0
+    assert "1 replies and 1 judge verdicts" in capsys.readouterr().out
+
+
 def write_pyproject(folder, body: str):
     path = folder / "pyproject.toml"
     path.write_text('[tool.warmgate]\nbase = "embedded"\n' + body)

@@ -1,4 +1,7 @@
-"""The content-addressed generation cache: a reply is generated once per exact question.
+"""The reply store: a reply is generated once per exact question, a verdict judged once.
+
+Generations and the judge's verdicts (their own key kind, `judge:<identity>`) live in one
+content-addressed SQLite store; `warmgate cache info | prune` covers both.
 
 A key hashes the variant's reply identity (`warmgate.identity`: INPUTS and RUNTIME, so a new
 library version regenerates) and the exact user message. The chat template that turns persona
@@ -63,6 +66,7 @@ class CacheInfo:
     bytes: int
     oldest: float | None
     newest: float | None
+    judged: int = 0  # of the entries, judge verdicts (key kind `judge:`); the rest are replies
 
 
 class GenerationCache:
@@ -118,8 +122,10 @@ class GenerationCache:
         with closing(self._connect()) as con:
             n, oldest, newest = con.execute(
                 "SELECT COUNT(*), MIN(created), MAX(created) FROM gen").fetchone()
+            judged = con.execute(
+                "SELECT COUNT(*) FROM gen WHERE variant LIKE 'judge:%'").fetchone()[0]
         size = sum(p.stat().st_size for p in self.folder.glob(_DB + "*") if p.is_file())
-        return CacheInfo(self.path, int(n), size, oldest, newest)
+        return CacheInfo(self.path, int(n), size, oldest, newest, int(judged))
 
     def prune(self, older_than_days: float | None = None, everything: bool = False) -> int:
         """Delete entries not used for `older_than_days` (or all); returns how many went."""

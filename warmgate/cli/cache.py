@@ -35,7 +35,8 @@ def _when(t: float | None) -> str:
 def _info(args: argparse.Namespace) -> int:
     info = _open(args).info()
     print(f"generation cache {info.path}")
-    print(f"  {info.entries} replies, {info.bytes / 1e6:.1f} MB on disk, oldest "
+    print(f"  {info.entries - info.judged} replies and {info.judged} judge verdicts, "
+          f"{info.bytes / 1e6:.1f} MB on disk, oldest "
           f"{_when(info.oldest)}, newest {_when(info.newest)}")
     return 0
 
@@ -49,7 +50,8 @@ def _prune(args: argparse.Namespace) -> int:
     cache = _open(args)
     removed = cache.prune(older_than_days=args.older_than, everything=args.all)
     info = cache.info()
-    print(f"removed {removed} replies; {info.entries} left, {info.bytes / 1e6:.1f} MB")
+    print(f"removed {removed} entries (replies and judge verdicts); {info.entries} left, "
+          f"{info.bytes / 1e6:.1f} MB")
     return 0
 
 
