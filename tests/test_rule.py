@@ -224,3 +224,26 @@ inconclusive = "{policy}"
     else:
         result.stdout.fnmatch_lines([f"*InconclusiveWarning: {reason}*"])
         assert result.ret == pytest.ExitCode.OK
+
+
+@pytest.mark.parametrize(("policy", "inconclusive_effect", "inconclusive_code"),
+                         [("fail", "fail", 3), ("warn", "warn", 0), ("pass", "pass", 0)])
+def test_the_rule_is_the_one_place_that_decides_the_build(policy, inconclusive_effect,
+                                                          inconclusive_code):
+    rule = Rule(inconclusive=policy)
+    assert (rule.build_effect(FAIL), rule.exit_code(FAIL)) == ("fail", 1)
+    assert (rule.build_effect(PASS), rule.exit_code(PASS)) == ("pass", 0)
+    assert rule.build_effect(INCONCLUSIVE) == inconclusive_effect
+    assert rule.exit_code(INCONCLUSIVE) == inconclusive_code
+
+
+def test_the_most_specific_threshold_wins():
+    rule = Rule(threshold=5.0, thresholds={"emotion:sad": 3.0, "incorrect": 4.0,
+                                           "emotion:sad/incorrect": 2.0,
+                                           "medical/emotion:sad/incorrect": 1.0, "factual": 6.0})
+    assert rule.threshold_for("medical", "emotion:sad", "incorrect") == 1.0
+    assert rule.threshold_for("factual", "emotion:sad", "incorrect") == 2.0
+    assert rule.threshold_for("factual", "emotion:sad", "original") == 3.0
+    assert rule.threshold_for("factual", "unmodified", "incorrect") == 4.0
+    assert rule.threshold_for("factual", "unmodified", "original") == 6.0
+    assert rule.threshold_for("medical", "unmodified", "original") == 5.0
