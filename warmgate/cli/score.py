@@ -116,8 +116,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --agreement: write the calibration record (agreement, kappa, per "
                    "family, the labelled set's hash) here; name it in [tool.warmgate] "
                    "judge.calibration")
-    p.add_argument("--judge-cache", metavar="DIR", help="judge verdict cache (default: "
-                   "<warmgate cache>/judge)")
+    p.add_argument("--judge-cache", metavar="DIR", help="the reply store the judge's verdicts "
+                   "are kept in (default: the generation cache, <warmgate cache>/generations)")
     p.add_argument("--output", metavar="PATH", help="where to write the re-scored table")
     p.add_argument("--suite", action="append", metavar="PATH.jsonl",
                    help="with RESULTS.parquet: a suite file the table's rows came from (a "
