@@ -17,6 +17,8 @@ from warmgate.rule import (  # noqa: F401  (the exit codes' public home was this
     EXIT_PASS,
 )
 from warmgate.scoring import SCORER_NAME
+from warmgate.scoring.calibration import families_line
+from warmgate.suites.meta import meta_for
 from warmgate.warmth_gap import SignatureLine
 
 if TYPE_CHECKING:
@@ -141,6 +143,11 @@ class GateResult:
         line = (self.provenance.scorer or {}).get("line") or (
             f"replies scored by {', '.join(sorted(set(t.scorer.astype(str))))}"
             if "scorer" in t and len(t) else "no replies scored")
+        families = list(dict.fromkeys(
+            meta_for(s).family or s for s in (t.suite.astype(str) if "suite" in t else [])))
+        measured = families_line((self.provenance.scorer or {}).get("calibration"), families)
+        if measured:
+            line += f"; {measured}"
         if "unsure" not in t or not len(t):
             return line
         share = {r: float(t.unsure[t.role == r].fillna(False).astype(bool).mean())

@@ -207,3 +207,21 @@ def describe(name: str, version: str, rec: dict[str, Any] | None) -> str:
             f"on {rec['rows']} labelled replies ({Path(rec['labelled']).name}), which {verdict} "
             f"the bar of {MIN_AGREEMENT:g}% / kappa {MIN_KAPPA}")
     return line + (f": {'; '.join(short)}" if short else "")
+
+
+def families_line(rec: dict[str, Any] | None, families: list[str]) -> str:
+    """The record's figures for the families a run asked about, and the families it never
+    measured ("" without a record: `describe` already says it was never measured)."""
+    if not rec or not families:
+        return ""
+    by = rec.get("by_family") or {}
+    got = [f"{f} {by[f]['agreement_pct']:.1f}% ({by[f]['rows']} replies)"
+           for f in families if f in by]
+    never = [f for f in families if f not in by]
+    parts = []
+    if got:
+        parts.append("by family: " + ", ".join(got))
+    if never:
+        parts.append(f"never measured on {', '.join(never)} (no labelled replies of that "
+                     "family in its record: the reading there is unmeasured)")
+    return "; ".join(parts)
