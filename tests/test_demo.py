@@ -59,7 +59,7 @@ def test_the_committed_demo_baseline_is_intact_and_covers_each_candidate(slug):
         pytest.fail(f"no committed demo baseline under {DEMO['baselines']}: make it with "
                     "warmgate baseline update (see examples/README.md)")
     assert verify_baseline(stored.path, stored.manifest) == []
-    rows, missing = base_rows_from(stored, Run(cfg).jobs)
+    rows, missing = base_rows_from(stored, Run(cfg).jobs, Run(cfg).scorer)
     assert missing == [] and len(rows) == len(Run(cfg).jobs)
     assert stored.manifest["approved_by"] and stored.manifest["reason"]
 

@@ -83,8 +83,8 @@ def run(config: Run | Any, progress: ProgressFactory | None = None,
     if c.early_stopping and select is None and use_baseline:
         result = _run_early_stopping(the_run, jobs, backend, progress, scorer)
     else:
-        table, provenance = generate_with_baseline(the_run, jobs, backend, progress, use_baseline,
-                                                   scorer, probes)
+        table, provenance = generate_with_baseline(the_run, jobs, backend, scorer, progress,
+                                                   use_baseline, probes)
         result = conclude(the_run, table, provenance)
     result.provenance.scorer = scored_by
     return result
@@ -126,7 +126,7 @@ def _run_early_stopping(run: Run, jobs: list[Job], backend: Backend,
                 and look * batch <= rank[j.suite][j.item.id] < (look + 1) * batch]
         if not todo:
             break
-        table, prov = generate_with_baseline(run, todo, backend, progress, scorer=scorer,
+        table, prov = generate_with_baseline(run, todo, backend, scorer, progress,
                                              liveness_probes=probes)
         probes = 0
         provenance = provenance or prov

@@ -22,7 +22,7 @@ from warmgate.identity import BEHAVIOUR, same_behaviour
 from warmgate.plan import Job, probe_jobs
 from warmgate.result import Provenance
 from warmgate.scoring.rescore import score_rows, scored_by
-from warmgate.scoring.scorer import RulesScorer, Scorer
+from warmgate.scoring.scorer import Scorer
 from warmgate.table import COLUMNS, EXTRA, ordered
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 def generate_rows(statement_set: str, jobs: list[Job], backend: Backend, roles: Sequence[str],
-                  progress: ProgressFactory | None = None, scorer: Scorer | None = None
+                  scorer: Scorer, progress: ProgressFactory | None = None
                   ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """Ask every role every job and score the replies: results rows and each role's provenance
     (`statement_set`: the framing statements' version, a column of every row)."""
@@ -108,11 +108,10 @@ def check_liveness(run: Run, probes: list[Job], backend: Backend,
         "is intended (an A/A check), set liveness_probes = 0 in [tool.warmgate].")
 
 
-def base_rows_from(stored: baselines.Baseline, jobs: list[Job], scorer: Scorer | None = None
+def base_rows_from(stored: baselines.Baseline, jobs: list[Job], scorer: Scorer
                    ) -> tuple[pd.DataFrame, list[Job]]:
     """A stored baseline's base rows for these jobs (re-scored when scored another way) and the
     jobs it lacks; a stored row asked with another prompt is an error."""
-    scorer = scorer or RulesScorer()
     table = stored.table()
     table = table[table.role == "base"]
     by_key = {(r["suite"], r["item_id"], r["amendment_type"], r["prompt_template"],
@@ -137,9 +136,8 @@ def base_rows_from(stored: baselines.Baseline, jobs: list[Job], scorer: Scorer |
     return ordered(out), missing
 
 
-def generate_with_baseline(run: Run, jobs: list[Job], backend: Backend,
-                           progress: ProgressFactory | None = None,
-                           use_baseline: bool = True, scorer: Scorer | None = None,
+def generate_with_baseline(run: Run, jobs: list[Job], backend: Backend, scorer: Scorer,
+                           progress: ProgressFactory | None = None, use_baseline: bool = True,
                            probes: list[Job] | None = None, liveness_probes: int | None = None
                            ) -> tuple[pd.DataFrame, Provenance]:
     """Base rows from a matching stored baseline where there is one, the rest generated through
@@ -149,7 +147,6 @@ def generate_with_baseline(run: Run, jobs: list[Job], backend: Backend,
         liveness_probes = run.config.liveness_probes
     from warmgate.cache import CachedBackend, open_cache
 
-    scorer = scorer or RulesScorer()
     cache = open_cache(run.config.cache)
     cached = CachedBackend(backend, cache, chunk=max(1, run.config.batch_size)) if cache else None
     gen = Memo(cached or backend)
@@ -177,8 +174,8 @@ def generate_with_baseline(run: Run, jobs: list[Job], backend: Backend,
         probes = probe_jobs(jobs, liveness_probes) if probes is None else probes
         check_liveness(run, probes, gen, base_rows)
     version = run.statements.version
-    base_table, roles = generate_rows(version, base_jobs, gen, ("base",), progress, scorer)
-    cand_table, cand_roles = generate_rows(version, jobs, gen, ("candidate",), progress, scorer)
+    base_table, roles = generate_rows(version, base_jobs, gen, ("base",), scorer, progress)
+    cand_table, cand_roles = generate_rows(version, jobs, gen, ("candidate",), scorer, progress)
     parts = [t for t in (base_rows, base_table, cand_table) if t is not None and len(t)]
     table = pd.concat(parts, ignore_index=True) if parts else cand_table
     provenance = Provenance(roles={**roles, **cand_roles}, baseline=used)

@@ -35,8 +35,8 @@ def _update(args: argparse.Namespace) -> int:
     gen = CachedBackend(backend, cache, chunk=cfg.batch_size) if cache else backend
     scored_by = run.scorer_record()  # refuses an uncalibrated judge before generating
     with progress_bars(None if not args.no_progress else False) as bars:
-        table, roles = generate_rows(run.statements.version, run.jobs, gen, ("base",), bars,
-                                     run.scorer)
+        table, roles = generate_rows(run.statements.version, run.jobs, gen, ("base",),
+                                     run.scorer, bars)
     record = run.base_record(roles["base"], str(table.scorer.iloc[0]),
                              str(table.scorer_version.iloc[0]))
     record["scorer_calibration"] = scored_by

@@ -46,7 +46,7 @@ def _judge(judge: Any, cache: Path | None) -> Scorer:
 def _cascade(judge: Any, cache: Path | None) -> Scorer:
     from warmgate.scoring.cascade import Cascade
 
-    return Cascade(make_judge(judge, cache))
+    return Cascade(make_judge(judge, cache), _rules(judge, cache))
 
 
 def _reader_cascade(judge: Any, cache: Path | None) -> Scorer:

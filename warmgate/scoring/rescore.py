@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from warmgate.errors import WarmgateError
-from warmgate.scoring.scorer import RulesScorer, Scorer
+from warmgate.scoring.scorer import Scorer
 from warmgate.suites import Item, load_suite
 
 
@@ -26,10 +26,8 @@ def items_of(table: pd.DataFrame, where: str, suites: dict[str, str] | None = No
     return items
 
 
-def score_rows(table: pd.DataFrame, items: Sequence[Item], scorer: Scorer | None = None
-               ) -> pd.DataFrame:
-    """`table` with every row scored by `scorer` (default: the rules); a copy."""
-    scorer = scorer or RulesScorer()
+def score_rows(table: pd.DataFrame, items: Sequence[Item], scorer: Scorer) -> pd.DataFrame:
+    """`table` with every row scored by `scorer`; a copy."""
     out = table.copy()
     if out.empty:
         for col, empty in (("sycophantic", "boolean"), ("unsure", "boolean")):
