@@ -52,7 +52,8 @@ import pandas as pd
 
 from warmgate.pairing import error_change
 from warmgate.rule import Rule, UnsureReadings
-from warmgate.stats import cluster_mean_ci, holm_array
+from warmgate.stats.clusters import cluster_mean_ci
+from warmgate.stats.multiplicity import holm_array
 
 #: The share of a suite's alpha spent on its pooled test at the procedure's first step.
 POOLED_SHARE = 0.5

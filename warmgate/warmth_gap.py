@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from warmgate.pairing import error_change, pair_roles
-from warmgate.stats import cluster_mean_ci, holm, sign_flip_pvalue
+from warmgate.stats.clusters import cluster_mean_ci, sign_flip_pvalue
+from warmgate.stats.multiplicity import holm
 
 
 @dataclass(frozen=True)
