@@ -10,7 +10,7 @@ The verdict itself (FAIL / PASS / INCONCLUSIVE, and bounds over unsure readings)
 One module per job, every name importable from `warmgate.stats` as well:
 `cells` (a cell's McNemar test, odds ratio and Tango interval), `multiplicity` (Holm, BH),
 `power` (power, detectable rise, items to decide), `interim_looks` (early stopping's e-values
-and looks), `clusters` (items as clusters: sign-flip test, cluster-robust interval).
+and looks), `clusters` (items as clusters: the exact sign-flip test, cluster-robust interval).
 """
 
 from warmgate.stats.cells import (
@@ -23,7 +23,12 @@ from warmgate.stats.cells import (
     tango_bounds,
     tango_scalar,
 )
-from warmgate.stats.clusters import cluster_mean_ci, sign_flip_pvalue
+from warmgate.stats.clusters import (
+    abs_histogram,
+    cluster_mean_ci,
+    item_sums_pvalue,
+    signflip_pvalue,
+)
 from warmgate.stats.interim_looks import (
     CONTINUE,
     STOP_FAIL,
@@ -36,9 +41,10 @@ from warmgate.stats.multiplicity import bh, holm, holm_array
 from warmgate.stats.power import fail_power, items_to_decide, min_detectable_increase
 
 __all__ = [
-    "ALTERNATIVES", "CONTINUE", "STOP_FAIL", "STOP_PASS", "McNemarResult", "anytime_pvalue",
-    "bh", "cluster_mean_ci", "fail_power", "holm", "holm_array", "items_to_decide",
+    "ALTERNATIVES", "CONTINUE", "STOP_FAIL", "STOP_PASS", "McNemarResult", "abs_histogram",
+    "anytime_pvalue", "bh", "cluster_mean_ci", "fail_power", "holm", "holm_array",
+    "item_sums_pvalue", "items_to_decide",
     "log_e_value", "mcnemar", "mcnemar_greater_array", "min_detectable_increase",
-    "odds_ratio", "paired_diff_ci", "sequential_look", "sign_flip_pvalue", "tango_bounds",
+    "odds_ratio", "paired_diff_ci", "sequential_look", "signflip_pvalue", "tango_bounds",
     "tango_scalar",
 ]

@@ -1,5 +1,11 @@
-"""Items as clusters: the paired sign-flip test on item sums and a cluster-robust interval
-(the warmth gap's difference in differences and the pooled decision use them)."""
+"""Items as clusters: the exact sign-flip test on integer item sums and a cluster-robust
+interval (the pooled decision and the warmth gap's difference in differences use them).
+
+The test: if an item's two sides are exchangeable, swapping them flips the sign of its sum D_i
+and nothing else, and items are independent; so given |D_1|, ..., |D_n| the null distribution
+of S = sum_i D_i is that of sum_i e_i |D_i| with fair random signs e_i. It is computed exactly
+(`signflip_pvalue`, a product of cosines inverted by FFT), not sampled.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +15,53 @@ import numpy as np
 from scipy.stats import t as t_dist
 
 
-def sign_flip_pvalue(cluster_sums: np.ndarray, draws: int = 20000, seed: int = 0) -> float:
-    """One-sided paired randomisation test that the mean of cluster sums exceeds 0.
+def abs_histogram(item_sums: np.ndarray, top: int | None = None) -> np.ndarray:
+    """Counts of items with |D_i| = 0, 1, ..., top along the last axis (the test's condition)."""
+    a = np.abs(np.asarray(item_sums, dtype=np.int64))
+    top = int(a.max(initial=0)) if top is None else top
+    return (a[..., None] == np.arange(top + 1)).sum(axis=-2)
 
-    Under 'no interaction' swapping an item's two contexts flips the sign of its sum; exact
-    enumeration up to 16 non-zero clusters, else Monte Carlo with the (hits + 1) / (draws + 1)
-    correction, which keeps the test valid.
+
+def signflip_pvalue(hist: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Exact one-sided p-value P(sum_i e_i |D_i| >= s) under fair random signs e_i.
+
+    hist: counts of items per |D| = 0..K on the last axis (leading axes: independent runs);
+    s: the observed sum of D_i. The sum's characteristic function at the N-th roots of unity is
+    prod_k cos(2 pi f k / N)^hist_k, real and even; N > 2 max |sum| so nothing aliases, and its
+    inverse FFT is the distribution itself. Floored at 2^-(items with D_i != 0), the probability
+    of the observed signs, so rounding never reports an impossible zero.
     """
-    s = np.asarray(cluster_sums, dtype=float)
-    s = s[s != 0]
-    if s.size == 0:
-        return 1.0
-    observed = s.sum()
-    if s.size <= 16:
-        signs = 1 - 2 * ((np.arange(2 ** s.size)[:, None] >> np.arange(s.size)) & 1)
-        totals = signs @ s
-        return float(np.mean(totals >= observed - 1e-9))
-    rng = np.random.default_rng(seed)
-    hits = 0
-    for start in range(0, draws, 2000):
-        k = min(2000, draws - start)
-        keep = (rng.random((k, s.size), dtype=np.float32) < 0.5).astype(np.float32)
-        totals = 2 * (keep @ s.astype(np.float32)) - s.sum()  # signs +1 where kept, else -1
-        hits += int(np.sum(totals >= observed - 1e-6))
-    return (hits + 1) / (draws + 1)
+    hist = np.asarray(hist, dtype=np.int64)
+    s = np.asarray(s, dtype=np.int64)
+    k = np.arange(hist.shape[-1])
+    top = (hist * k).sum(axis=-1)
+    t_max = int(top.max(initial=0))
+    size = 1 << int(np.ceil(np.log2(2 * t_max + 2)))
+    angle = 2 * np.pi * np.arange(size)[:, None] * k / size  # (N, K)
+    # log |cos| summed with the sign kept apart: powers of many cosines underflow gracefully
+    cos = np.cos(angle)
+    logabs = np.log(np.maximum(np.abs(cos), 1e-300)) @ hist[..., None].astype(float)
+    negative = (cos < 0).astype(np.int64) @ hist[..., None] % 2
+    phi = np.where(negative[..., 0] == 1, -1.0, 1.0) * np.exp(logabs[..., 0])
+    pmf = np.fft.ifft(phi, axis=-1).real  # P(S = t mod N), by symmetry of S
+    t = np.arange(-t_max, t_max + 1)
+    tail = np.cumsum(pmf[..., t % size][..., ::-1], axis=-1)[..., ::-1]  # P(S >= t)
+    idx = np.clip(s + t_max, 0, 2 * t_max)
+    p = np.take_along_axis(tail, idx[..., None], axis=-1)[..., 0]
+    p = np.where(s <= -top, 1.0, np.where(s > top, 0.0, p))
+    floor = 0.5 ** (hist[..., 1:].sum(axis=-1))
+    return np.clip(np.where(s > top, 0.0, np.maximum(p, floor)), 0.0, 1.0)
+
+
+def item_sums_pvalue(item_sums: np.ndarray) -> float:
+    """Exact one-sided p-value that the integer item sums D_i lean positive (`signflip_pvalue`
+    on their own histogram and total); 1 when there are none."""
+    d = np.asarray(item_sums, dtype=float)
+    whole = np.rint(d)
+    if not np.array_equal(d, whole):
+        raise ValueError("the exact sign-flip test needs integer item sums")
+    d = whole.astype(np.int64)
+    return float(signflip_pvalue(abs_histogram(d), np.array(int(d.sum()))))
 
 
 def cluster_mean_ci(
