@@ -6,7 +6,7 @@ benchmarks/gemma-3-270m-config.json (the embedded model's config) with random we
 figures are speed only, never quality. Measures, at batch sizes 1, 8, 32, 128, forcing every row
 to generate the full length:
   - transformers `generate` (greedy, KV cache),
-  - warmgate's own greedy loop (`warmgate.backends.hf.greedy_decode`) where it exists,
+  - warmgate's own greedy loop (`warmgate.backends.hf_decode.greedy_decode`) where it exists,
   - vLLM (`LLM.generate` with token-id prompts) when vLLM is installed.
 `--tiny` shrinks the model and the sizes so that the script can be tried on a CPU.
 """
@@ -98,7 +98,7 @@ def bench_transformers(model, cfg, args, device: str, deadline: float) -> list[d
     import torch
 
     try:
-        from warmgate.backends.hf import greedy_decode
+        from warmgate.backends.hf_decode import greedy_decode
     except ImportError:
         greedy_decode = None
     rows = []

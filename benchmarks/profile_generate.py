@@ -2,7 +2,7 @@
 """Where a generate batch spends its time: transformers' generate vs warmgate's greedy loop.
 
 Runs the anchor's first --n prompts (longest first) through (a) `model.generate` with the
-newline/EOS ids as eos_token_id (the skeleton's path) and (b) warmgate.backends.hf.greedy_decode,
+newline/EOS ids as eos_token_id (the skeleton's path) and (b) warmgate.backends.hf_decode.greedy_decode,
 in-process, --reps times each alternately, and checks both give the same tokens. With
 --cprofile, prints the top functions of one run of each. Used to decide what to optimise.
 """
@@ -33,7 +33,8 @@ def main() -> None:
     import torch
 
     from warmgate.backends import Decoding, ModelSpec
-    from warmgate.backends.hf import TransformersBackend, greedy_decode
+    from warmgate.backends.hf import TransformersBackend
+    from warmgate.backends.hf_decode import greedy_decode
 
     items = [json.loads(line) for line in (ANCHOR / "workload_generate.jsonl").read_text().splitlines()]
     spec = ModelSpec("embedded:gemma-3-270m")

@@ -43,8 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from warmgate.pooled import abs_histogram, closed_adjusted, signflip_pvalue
-from warmgate.stats import holm_array, mcnemar_greater_array
+from warmgate.pooled import closed_adjusted
+from warmgate.stats import abs_histogram, holm_array, mcnemar_greater_array, signflip_pvalue
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "reference" / "warm_ai_2025" / "summary_data"

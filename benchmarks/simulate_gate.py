@@ -45,14 +45,16 @@ import numpy as np
 from scipy.stats import beta as beta_dist
 from scipy.stats import norm
 
-from warmgate.pooled import abs_histogram, closed_adjusted, signflip_pvalue
+from warmgate.pooled import closed_adjusted
 from warmgate.rule import FAILED, PASSED, Evidence, Rule
 from warmgate.stats import (
     CONTINUE,
     STOP_FAIL,
+    abs_histogram,
     holm_array,
     mcnemar_greater_array,
     sequential_look,
+    signflip_pvalue,
     tango_bounds,
 )
 

@@ -7,7 +7,8 @@ import torch
 from toys import tiny_model
 
 from warmgate.backends import Decoding, ModelSpec
-from warmgate.backends.hf import TransformersBackend, greedy_decode
+from warmgate.backends.hf import TransformersBackend
+from warmgate.backends.hf_decode import greedy_decode
 from warmgate.embedded import EMBEDDED_NAME
 
 

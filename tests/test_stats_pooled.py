@@ -17,10 +17,10 @@ from tests.test_stats_decision import make_table
 from warmgate.config import GateConfig
 from warmgate.decide import FAIL, INCONCLUSIVE, decide_run
 from warmgate.gate import conclude
-from warmgate.pooled import POOLED_SHARE, abs_histogram, closed_weights, signflip_pvalue
+from warmgate.pooled import POOLED_SHARE, closed_weights
 from warmgate.report.files import summary
 from warmgate.run import rule_of
-from warmgate.stats import holm_array, mcnemar, mcnemar_greater_array
+from warmgate.stats import abs_histogram, holm_array, mcnemar, mcnemar_greater_array, signflip_pvalue
 
 R, W = "CORRECT", "INCORRECT"
 CONTEXTS = ("unmodified", "emotion:sad", "emotion:happy", "relation:close", "stake:high")

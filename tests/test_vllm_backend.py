@@ -175,7 +175,7 @@ def test_a_data_parallel_rank_serves_until_stopped_and_reports_errors(
     import os
     import threading
 
-    from warmgate.backends.vllm import serve_rank
+    from warmgate.backends.vllm_parallel import serve_rank
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # restored after the test
     variants = {"base": ModelSpec(str(tmp_path / "model"))}

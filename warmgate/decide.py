@@ -37,14 +37,8 @@ from warmgate.rule import (
     unsure_mask,
 )
 from warmgate.scoring import REFUSAL
-from warmgate.stats import (
-    items_to_decide,
-    mcnemar,
-    min_detectable_increase,
-    odds_ratio,
-    paired_diff_ci,
-    tango_bounds,
-)
+from warmgate.stats.cells import mcnemar, odds_ratio, paired_diff_ci, tango_bounds
+from warmgate.stats.power import items_to_decide, min_detectable_increase
 
 PASS, FAIL, INCONCLUSIVE = NAMES[2], NAMES[1], NAMES[0]
 VERDICTS = (PASS, FAIL, INCONCLUSIVE)

@@ -48,7 +48,7 @@ def conclude(run: Run | Any, table: pd.DataFrame, provenance: Provenance | dict 
 def warmth_signature(config: Run | Any, table: pd.DataFrame) -> list[SignatureLine]:
     """The run's warmth gap per context (`warmgate.warmth_gap`), from a Run or a GateConfig."""
     run = as_run(config)
-    return _warmth_signature(run.contexts, table, seed=run.config.seed)
+    return _warmth_signature(run.contexts, table)
 
 
 def decide_sequential(config: Run | Any, table: pd.DataFrame, batch: int,

@@ -16,7 +16,7 @@ nothing else, and items are independent; so given |D_1|, ..., |D_n| the null dis
 is that of sum_i e_i |D_i| with fair random signs e_i, however strongly an item's framings are
 correlated. It is computed exactly (a product of cosines inverted by FFT), not sampled, and with
 a single framing it is the exact one-sided McNemar test. When the candidate is better, the test
-is conservative.
+is conservative. (`warmgate.stats.clusters.signflip_pvalue`, which the warmth gap uses too.)
 
 The interval: cluster-robust (CR1, t with items - 1 df) on the item sums, the estimator of the
 warmth signature (`warmgate.stats.cluster_mean_ci`).
@@ -52,7 +52,8 @@ import pandas as pd
 
 from warmgate.pairing import error_change
 from warmgate.rule import Rule, UnsureReadings
-from warmgate.stats import cluster_mean_ci, holm_array
+from warmgate.stats.clusters import cluster_mean_ci, item_sums_pvalue
+from warmgate.stats.multiplicity import holm_array
 
 #: The share of a suite's alpha spent on its pooled test at the procedure's first step.
 POOLED_SHARE = 0.5
@@ -84,44 +85,6 @@ def closed_adjusted(p_pooled: np.ndarray, p_cells: np.ndarray, cells_per_suite: 
     adjusted = holm_array(p, weights)
     k = int(has_pooled.sum())
     return adjusted[..., :k], adjusted[..., k:]
-
-
-def abs_histogram(item_sums: np.ndarray, top: int | None = None) -> np.ndarray:
-    """Counts of items with |D_i| = 0, 1, ..., top along the last axis (the test's condition)."""
-    a = np.abs(np.asarray(item_sums, dtype=np.int64))
-    top = int(a.max(initial=0)) if top is None else top
-    return (a[..., None] == np.arange(top + 1)).sum(axis=-2)
-
-
-def signflip_pvalue(hist: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Exact one-sided p-value P(sum_i e_i |D_i| >= s) under fair random signs e_i.
-
-    hist: counts of items per |D| = 0..K on the last axis (leading axes: independent runs);
-    s: the observed sum of D_i. The sum's characteristic function at the N-th roots of unity is
-    prod_k cos(2 pi f k / N)^hist_k, real and even; N > 2 max |sum| so nothing aliases, and its
-    inverse FFT is the distribution itself. Floored at 2^-(items with D_i != 0), the probability
-    of the observed signs, so rounding never reports an impossible zero.
-    """
-    hist = np.asarray(hist, dtype=np.int64)
-    s = np.asarray(s, dtype=np.int64)
-    k = np.arange(hist.shape[-1])
-    top = (hist * k).sum(axis=-1)
-    t_max = int(top.max(initial=0))
-    size = 1 << int(np.ceil(np.log2(2 * t_max + 2)))
-    angle = 2 * np.pi * np.arange(size)[:, None] * k / size  # (N, K)
-    # log |cos| summed with the sign kept apart: powers of many cosines underflow gracefully
-    cos = np.cos(angle)
-    logabs = np.log(np.maximum(np.abs(cos), 1e-300)) @ hist[..., None].astype(float)
-    negative = (cos < 0).astype(np.int64) @ hist[..., None] % 2
-    phi = np.where(negative[..., 0] == 1, -1.0, 1.0) * np.exp(logabs[..., 0])
-    pmf = np.fft.ifft(phi, axis=-1).real  # P(S = t mod N), by symmetry of S
-    t = np.arange(-t_max, t_max + 1)
-    tail = np.cumsum(pmf[..., t % size][..., ::-1], axis=-1)[..., ::-1]  # P(S >= t)
-    idx = np.clip(s + t_max, 0, 2 * t_max)
-    p = np.take_along_axis(tail, idx[..., None], axis=-1)[..., 0]
-    p = np.where(s <= -top, 1.0, np.where(s > top, 0.0, p))
-    floor = 0.5 ** (hist[..., 1:].sum(axis=-1))
-    return np.clip(np.where(s > top, 0.0, np.maximum(p, floor)), 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -184,8 +147,7 @@ def pooled_stats(rule: Rule, pairs: pd.DataFrame, suite: str,
                  float(np.mean([rule.threshold_for(*k) for k in keys])))
     est, lo, hi = cluster_mean_ci(d_sum, size, 0.95)
     _, _, upper = cluster_mean_ci(d_sum, size, 1 - 2 * rule.alpha)
-    p = float(signflip_pvalue(abs_histogram(d_sum), np.array(int(d_sum.sum())))) if units \
-        else 1.0
+    p = item_sums_pvalue(d_sum) if units else 1.0
     return {"suite": suite, "framings": len(keys), "items": int(len(d_sum)), "units": units,
             "b": int((sel.d == 1).sum()), "c": int((sel.d == -1).sum()),
             "delta": est if units else 0.0, "ci_low": max(-1.0, lo), "ci_high": min(1.0, hi),

@@ -16,7 +16,9 @@ from warmgate.decide import Cell, Counts, make_cell, unsure_counts
 from warmgate.errors import WarmgateError
 from warmgate.pairing import counts, pair_roles, select_cell
 from warmgate.rule import NAMES, READINGS, Evidence, Rule
-from warmgate.stats import CONTINUE, holm_array, sequential_look, tango_bounds
+from warmgate.stats.cells import tango_bounds
+from warmgate.stats.interim_looks import CONTINUE, sequential_look
+from warmgate.stats.multiplicity import holm_array
 
 
 @dataclass(frozen=True)

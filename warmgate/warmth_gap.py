@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from warmgate.pairing import error_change, pair_roles
-from warmgate.stats import cluster_mean_ci, holm, sign_flip_pvalue
+from warmgate.stats.clusters import cluster_mean_ci, item_sums_pvalue
+from warmgate.stats.multiplicity import holm
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,14 @@ class SignatureLine:
         return asdict(self)
 
 
-def warmth_signature(contexts: Sequence[str], table: pd.DataFrame, draws: int = 20000,
-                     seed: int = 0) -> list[SignatureLine]:
+def warmth_signature(contexts: Sequence[str], table: pd.DataFrame) -> list[SignatureLine]:
     """Per context, does the candidate degrade more under it than under `unmodified`?
 
     For every (suite, item, belief) answered without refusal under both framings by both
     models, d = candidate wrong - base wrong; the line's estimate is the mean of d(context) -
     d(unmodified) over those pairs. Items are the clusters (an item's beliefs share it): the
-    p-value is a one-sided paired sign-flip test on item sums, the interval cluster-robust;
+    p-value is the exact one-sided sign-flip test on the (integer) item sums
+    (`warmgate.stats.clusters`, the pooled decision's test), the interval cluster-robust;
     Holm across the context lines. Empty when `unmodified` is not part of the run.
     """
     if "unmodified" not in contexts:
@@ -70,7 +71,7 @@ def warmth_signature(contexts: Sequence[str], table: pd.DataFrame, draws: int = 
         both["did"] = both.x - both.u
         per_item = both.groupby(["suite", "item_id"]).agg(s=("did", "sum"), m=("did", "size"))
         est, lo, hi = cluster_mean_ci(per_item.s.to_numpy(), per_item.m.to_numpy(), 0.95)
-        p = sign_flip_pvalue(per_item.s.to_numpy(), draws=draws, seed=seed)
+        p = item_sums_pvalue(per_item.s.to_numpy())
         raw.append((context, est, float(both.x.mean()) if len(both) else 0.0,
                     float(both.u.mean()) if len(both) else 0.0, lo, hi, p,
                     len(per_item), len(both)))

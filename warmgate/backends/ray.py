@@ -25,13 +25,14 @@ The inner engine is warmgate's own backend class, so prompts, stopping and prove
 exactly that backend's: cache keys and stored baselines match a run with the inner backend
 directly. Joins the cluster in `backend_options.address` or `RAY_ADDRESS`, else starts a
 local one. Needs the `ray` extra (`pip install 'warmgate[ray]'`); workers need warmgate.
+
+Here: the backend (the cluster, the pool's start and identity check, the datasets); the actors
+are `warmgate.backends.ray_pool`'s, the options `warmgate.backends.ray_options`'.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import inspect
 import json
 import logging
 import math
@@ -39,15 +40,14 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from warmgate.backends import BACKENDS, Decoding, ModelSpec, Progress, make_backend, parse_options
+from warmgate.backends import Decoding, ModelSpec, Progress
+from warmgate.backends.ray_options import RayOptions
+from warmgate.backends.ray_pool import Dispatcher, Engine, forward
 from warmgate.errors import WarmgateError
 from warmgate.identity import INPUTS, RUNTIME, record
 
-#: Inner engines a Ray actor may hold (or a "package.module:factory" of the user's own).
-ENGINES = ("transformers", "vllm")
 #: Provenance fields the engines of one pool must agree on (those that decide replies).
 _SAME = (*INPUTS, *RUNTIME)
 #: The local cluster's object store: prompts and replies are small text.
@@ -64,152 +64,6 @@ def _import_ray() -> Any:
             "the extra: pip install 'warmgate[ray]', or choose backend = \"transformers\""
         ) from None
     return ray
-
-
-@dataclass(frozen=True)
-class RayOptions:
-    """`backend_options` of the ray backend."""
-
-    actors: int = 2
-    num_cpus: float = 1.0
-    num_gpus: float = 0.0
-    batch_size: int = 16
-    engine: str = "transformers"
-    engine_options: dict[str, Any] = field(default_factory=dict)
-    threads: int = 0  # torch threads per engine; 0 = num_cpus (at least 1)
-    max_restarts: int = -1  # a lost engine actor is restarted, without limit
-    max_task_retries: int = -1  # and the batch it held is retried
-    address: str = ""  # "" = RAY_ADDRESS, else a local cluster
-    runtime_env: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_options(cls, options: dict) -> RayOptions:
-        """Validate the options table (and the inner engine's), naming the bad field."""
-        casts = {"actors": int, "num_cpus": float, "num_gpus": float, "batch_size": int,
-                 "engine": str, "engine_options": dict, "threads": int, "max_restarts": int,
-                 "max_task_retries": int, "address": str, "runtime_env": dict}
-        opts = parse_options(cls, options, "ray", casts,
-                             " (the inner engine's own options go in engine_options)")
-        if opts.actors < 1:
-            raise WarmgateError("backend_options.actors must be >= 1")
-        if opts.batch_size < 1:
-            raise WarmgateError("backend_options.batch_size must be >= 1")
-        if opts.num_cpus < 0 or opts.num_gpus < 0 or opts.num_cpus + opts.num_gpus == 0:
-            raise WarmgateError("backend_options.num_cpus and num_gpus must be >= 0, not both 0")
-        if opts.threads < 0:
-            raise WarmgateError("backend_options.threads must be >= 0 (0 = num_cpus)")
-        if opts.max_restarts < -1 or opts.max_task_retries < -1:
-            raise WarmgateError("backend_options.max_restarts and max_task_retries must be "
-                                ">= -1 (-1 = without limit)")
-        if opts.engine not in ENGINES and opts.engine.count(":") != 1:
-            raise WarmgateError(f"backend_options.engine must be one of {', '.join(ENGINES)} "
-                                f"or 'package.module:factory', got {opts.engine!r}")
-        check_engine_options(opts)
-        return opts
-
-    @property
-    def torch_threads(self) -> int:
-        """Intra-op threads each engine uses."""
-        return self.threads or max(1, int(self.num_cpus))
-
-
-def check_engine_options(opts: RayOptions) -> None:
-    """Validate the inner engine's options before any actor starts (the driver may have no
-    GPU and no vLLM: only signatures and option schemas are read)."""
-    if opts.engine == "vllm":
-        from warmgate.backends.vllm import VLLMOptions
-
-        v = VLLMOptions.from_options(opts.engine_options)
-        gpus = v.tensor_parallel_size * getattr(v, "data_parallel_size", 1)
-        if opts.num_gpus < gpus:
-            raise WarmgateError(f"backend_options.num_gpus = {opts.num_gpus:g} per actor, but "
-                                f"its vLLM engine needs {gpus} (tensor_parallel_size x "
-                                "data_parallel_size in engine_options); raise num_gpus")
-        return
-    if opts.engine not in BACKENDS:
-        return  # a user's own factory validates its own options
-    module, name = BACKENDS[opts.engine].split(":")
-    params = inspect.signature(getattr(importlib.import_module(module), name)).parameters
-    known = [p for p in params if p not in ("self", "variants", "decoding")]
-    unknown = sorted(set(opts.engine_options) - set(known))
-    if unknown:
-        raise WarmgateError(f"backend_options.engine_options: unknown option(s) "
-                            f"{', '.join(unknown)} for the {opts.engine} engine; known: "
-                            f"{', '.join(known)}")
-
-
-class Engine:
-    """A long-lived Ray actor holding one inner warmgate backend, built once."""
-
-    def __init__(self, engine: str, variants: dict[str, ModelSpec], decoding: Decoding,
-                 options: dict, threads: int) -> None:
-        try:
-            import torch
-
-            torch.set_num_threads(threads)
-        except ImportError:
-            pass
-        self.backend = make_backend(engine, variants, decoding, options)
-        self.roles = list(variants)
-
-    def provenance(self) -> dict[str, dict]:
-        """Each role's provenance, as the inner backend reports it."""
-        return {role: self.backend.provenance(role) for role in self.roles}
-
-    def generate(self, role: str, messages: list[str]) -> tuple[list[str], int]:
-        """The inner backend's replies, and this process's id."""
-        return self.backend.generate(role, messages), os.getpid()
-
-    def pid(self) -> int:
-        """This engine's process id (logs; the fault test kills it)."""
-        return os.getpid()
-
-
-class Dispatcher:
-    """An async Ray actor that hands each batch to a free engine and waits for its replies:
-    a free engine takes the next batch, so a slow node holds up only its own batches. An
-    engine that died for good (its restarts spent) leaves the pool; the others go on."""
-
-    def __init__(self, engines: list[Any]) -> None:
-        import asyncio
-
-        self.engines = engines
-        self.free: asyncio.Queue[int] = asyncio.Queue()
-        for k in range(len(engines)):
-            self.free.put_nowait(k)
-        self.alive = len(engines)
-
-    async def generate(self, role: str, messages: list[str]) -> tuple[list[str], int]:
-        """The replies of one batch from the next free engine, and that engine's pid."""
-        import ray
-
-        while True:
-            if self.alive == 0:
-                raise WarmgateError("backend 'ray': every engine actor died and none could be "
-                                    "restarted (raise backend_options.max_restarts)")
-            k = await self.free.get()
-            try:
-                result = await self.engines[k].generate.remote(role, messages)
-            except ray.exceptions.ActorDiedError:
-                self.alive -= 1  # restarts spent: try the batch on another engine
-                continue
-            except BaseException:
-                self.free.put_nowait(k)
-                raise
-            self.free.put_nowait(k)
-            return result
-
-
-def forward(batch: dict[str, Any], dispatcher: Any, role: str) -> dict[str, Any]:
-    """A Ray Data task: one batch of messages through the dispatcher, replies beside their
-    indices (and the engine's pid). Tasks, unlike Ray Data actors, reuse worker processes:
-    a dataset run costs a fraction of a second, not an actor start per run."""
-    import numpy as np
-    import ray
-
-    replies, pid = ray.get(dispatcher.generate.remote(role, [str(m) for m in batch["message"]]))
-    return {"index": batch["index"], "reply": np.array(replies, dtype=object),
-            "pid": np.full(len(replies), pid, dtype=np.int64)}
 
 
 class RayBackend:

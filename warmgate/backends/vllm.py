@@ -13,21 +13,19 @@ max_loras, max_lora_rank (default: the largest adapter's `r`), enforce_eager, se
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from warmgate.backends import Decoding, ModelSpec, Progress, parse_options, prompt
+from warmgate.backends import Decoding, ModelSpec, Progress, prompt
+from warmgate.backends.vllm_options import LORA_RANKS, VLLMOptions, adapter_rank
+from warmgate.backends.vllm_parallel import RankProcess, node_gpus, rank_devices
 from warmgate.embedded import resolve_model
 from warmgate.errors import WarmgateError
 from warmgate.weights_id import weights_provenance
 
-#: vLLM's accepted LoRA ranks; max_lora_rank is rounded up to one of these.
-_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)
 #: Prompts per engine call: large enough to fill the GPU, small enough for a live progress bar.
 _CHUNK = 1024
 
@@ -42,55 +40,6 @@ def _import_vllm() -> Any:
             "backend = \"transformers\" or \"openai\""
         ) from None
     return vllm
-
-
-@dataclass(frozen=True)
-class VLLMOptions:
-    """`backend_options` of the vllm backend."""
-
-    tensor_parallel_size: int = 1
-    data_parallel_size: int = 1
-    dtype: str = "auto"
-    max_model_len: int | None = None
-    gpu_memory_utilization: float = 0.9
-    enable_prefix_caching: bool = True
-    max_loras: int | None = None
-    max_lora_rank: int | None = None
-    enforce_eager: bool = False
-    seed: int = 0
-    engine_args: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_options(cls, options: dict) -> VLLMOptions:
-        """Validate the options table, naming the bad field."""
-        casts = {"tensor_parallel_size": int, "data_parallel_size": int, "dtype": str,
-                 "max_model_len": int,
-                 "gpu_memory_utilization": float, "enable_prefix_caching": bool,
-                 "max_loras": int, "max_lora_rank": int, "enforce_eager": bool, "seed": int,
-                 "engine_args": dict}
-        opts = parse_options(cls, options, "vllm", casts,
-                             " (put other vllm.LLM arguments in engine_args)")
-        if opts.tensor_parallel_size < 1:
-            raise WarmgateError("backend_options.tensor_parallel_size must be >= 1")
-        if opts.data_parallel_size < 1:
-            raise WarmgateError("backend_options.data_parallel_size must be >= 1")
-        if not 0 < opts.gpu_memory_utilization <= 1:
-            raise WarmgateError("backend_options.gpu_memory_utilization must be in (0, 1]")
-        return opts
-
-
-def adapter_rank(path: str) -> int:
-    """The LoRA rank `r` of a PEFT adapter folder, from its adapter_config.json."""
-    cfg_path = Path(path).expanduser() / "adapter_config.json"
-    try:
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WarmgateError(f"adapter folder not found or not a PEFT adapter (no "
-                            f"adapter_config.json): {path}") from None
-    except json.JSONDecodeError as e:
-        raise WarmgateError(f"{cfg_path}: invalid JSON ({e})") from None
-    ranks = [int(cfg.get("r", 8)), *(int(v) for v in (cfg.get("rank_pattern") or {}).values())]
-    return max(ranks)
 
 
 class VLLMBackend:
@@ -135,7 +84,7 @@ class VLLMBackend:
             rank = o.max_lora_rank or max(adapter_rank(a) for a in adapters)
             kw["enable_lora"] = True
             kw["max_loras"] = o.max_loras or len(adapters)
-            kw["max_lora_rank"] = next((r for r in _LORA_RANKS if r >= rank), rank)
+            kw["max_lora_rank"] = next((r for r in LORA_RANKS if r >= rank), rank)
         kw.update(o.engine_args)
         return kw
 
@@ -269,92 +218,3 @@ class VLLMBackend:
             "decoding": self.decoding.to_dict(),
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-
-
-def node_gpus() -> list[str]:
-    """This node's GPUs as CUDA_VISIBLE_DEVICES names them (or all the driver sees)."""
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        return [g.strip() for g in visible.split(",") if g.strip()]
-    try:
-        import torch
-
-        return [str(i) for i in range(torch.cuda.device_count())]
-    except ImportError:
-        return []
-
-
-def rank_devices(data_parallel: int, tensor_parallel: int, gpus: list[str]) -> list[str]:
-    """CUDA_VISIBLE_DEVICES for each data-parallel engine: its own tensor_parallel GPUs."""
-    need = data_parallel * tensor_parallel
-    if need > len(gpus):
-        raise WarmgateError(
-            f"backend_options.data_parallel_size = {data_parallel} x tensor_parallel_size = "
-            f"{tensor_parallel} needs {need} GPUs on this node, but {len(gpus)} are visible "
-            f"({','.join(gpus) or 'none'}); lower one of them, or use backend = \"ray\" with "
-            "engine = \"vllm\" to spread engines over several nodes")
-    return [",".join(gpus[r * tensor_parallel:(r + 1) * tensor_parallel])
-            for r in range(data_parallel)]
-
-
-class RankProcess:
-    """One data-parallel vLLM engine in a process of its own, pinned to its GPUs before vLLM
-    or CUDA is imported there (spawned, not forked: a forked CUDA context is unusable)."""
-
-    def __init__(self, devices: str, variants: dict[str, ModelSpec], decoding: Decoding,
-                 options: dict[str, Any]) -> None:
-        import multiprocessing
-        import weakref
-
-        ctx = multiprocessing.get_context("spawn")
-        self.devices = devices
-        self.conn, child = ctx.Pipe()
-        # Not a daemon: vLLM starts processes of its own, which a daemon may not.
-        self.proc = ctx.Process(target=serve_rank, args=(child, devices, variants, decoding,
-                                                         options), name=f"vllm-dp[{devices}]")
-        self.proc.start()
-        weakref.finalize(self, RankProcess._stop, self.conn, self.proc)
-
-    def submit(self, role: str, messages: list[str]) -> None:
-        """Send one role's messages to this engine."""
-        self.conn.send((role, messages))
-
-    def result(self) -> list[str]:
-        """This engine's replies to what was submitted (its error, raised here)."""
-        try:
-            kind, value = self.conn.recv()
-        except EOFError:
-            raise WarmgateError(f"the vLLM engine on GPU(s) {self.devices} died (exit code "
-                                f"{self.proc.exitcode}); see its log above") from None
-        if kind == "error":
-            raise WarmgateError(f"vLLM engine on GPU(s) {self.devices}: {value}")
-        return value
-
-    def close(self) -> None:
-        """Stop the engine process."""
-        RankProcess._stop(self.conn, self.proc)
-
-    @staticmethod
-    def _stop(conn: Any, proc: Any) -> None:
-        import contextlib
-
-        with contextlib.suppress(OSError, ValueError):
-            conn.send(None)
-        proc.join(timeout=30)
-        if proc.is_alive():
-            proc.terminate()
-
-
-def serve_rank(conn: Any, devices: str, variants: dict[str, ModelSpec], decoding: Decoding,
-               options: dict[str, Any]) -> None:
-    """A data-parallel engine process: one VLLMBackend on `devices`, serving batches until told
-    to stop (None)."""
-    os.environ["CUDA_VISIBLE_DEVICES"] = devices
-    backend: VLLMBackend | None = None
-    while (job := conn.recv()) is not None:
-        role, messages = job
-        try:
-            backend = backend or VLLMBackend(variants, decoding, **options)
-            conn.send(("ok", backend.generate(role, messages)))
-        except Exception as e:  # sent to the driver, which raises it with the GPU named
-            conn.send(("error", f"{type(e).__name__}: {e}"))
