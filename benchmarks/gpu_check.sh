@@ -19,6 +19,6 @@ timeout 470 "$PY" benchmarks/gpu_check.py "$@" || rc=$?
 # vLLM in the conformance suite, vLLM data_parallel_size (2+ GPUs), Ray with vLLM engine actors.
 if [ "${1:-}" != "--tiny" ]; then
   timeout 300 "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_backend_conformance.py \
-    tests/test_vllm_backend.py tests/test_ray_backend.py -k "vllm or real_gpus" || rc=$?
+    tests/backends/test_vllm.py tests/backends/test_ray.py -k "vllm or real_gpus" || rc=$?
 fi
 exit "$rc"

@@ -5,7 +5,7 @@ Each test runs against every backend: transformers on a tiny random Gemma-3 buil
 `warmgate.testing.server` process on 127.0.0.1 serving that same tiny model, vLLM (skipped with the
 reason where vLLM or a GPU is absent), Ray Data on a local Ray with 2 CPU engine actors holding
 the transformers engine on that tiny model (skipped with the reason where ray is absent; Ray on
-the embedded model, against the transformers backend, is test_ray_backend's), and, for the core
+the embedded model, against the transformers backend, is tests/backends/test_ray.py's), and, for the core
 case, transformers on the real embedded Gemma-3-270m.
 """
 
@@ -141,7 +141,7 @@ def ray_tiny(ray_tiny_backend: Backend) -> Factory:
 FAST = ["transformers_tiny", "openai_tiny", "vllm_tiny", "ray_tiny"]
 #: The decoding tests build a backend per decoding: for Ray that is two more engine actors
 #: each, so Ray is left out there; it hands the decoding to its inner engine unchanged
-#: (test_ray_backend checks that its provenance, decoding included, is the inner engine's).
+#: (tests/backends/test_ray.py checks that its provenance, decoding included, is the inner engine's).
 FAST_DECODING = [b for b in FAST if b != "ray_tiny"]
 MODEL = pytest.param("transformers_embedded",
                      marks=[pytest.mark.model, pytest.mark.xdist_group("model")])
@@ -188,7 +188,7 @@ def test_stop_at_newline_only_truncates(backend: Factory) -> None:
     free = backend(Decoding(max_new_tokens=24, stop_at_newline=False)).generate("base", MESSAGES)
     assert all("\n" not in r for r in stop)
     assert stop == [r.split("\n", 1)[0].strip() for r in free]
-    # (The tiny random model seldom writes a newline; test_openai_http checks stopping on
+    # (The tiny random model seldom writes a newline; tests/backends/test_openai_http.py checks stopping on
     # the embedded model, whose replies do run past newlines.)
 
 

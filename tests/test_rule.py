@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from tests.test_stats_decision import make_table
+from tests.test_decide import make_table
 from warmgate.config import GateConfig
 from warmgate.config.merge import from_mapping
 from warmgate.decide import FAIL, INCONCLUSIVE, PASS, decide_run

@@ -141,7 +141,7 @@ def test_api_key_is_never_written(server: str, tmp_path: Path) -> None:
         "concurrency = 4, backoff = 0.02, max_retries = 20 }\n"
     )
     _faults(server, drop_rate=0.2, fail_rate=0.2, seed=4)  # errors and retries get logged too
-    env = {**os.environ, KEY_VAR: KEY, "PYTHONPATH": str(Path(__file__).parents[1])}
+    env = {**os.environ, KEY_VAR: KEY, "PYTHONPATH": str(Path(__file__).parents[2])}
     proc = subprocess.run(
         [sys.executable, "-c", "import sys; from warmgate.cli import main; sys.exit(main())",
          "run", "--no-progress"],

@@ -4,7 +4,7 @@ A scripted backend (named `module:factory` in [tool.warmgate]) answers three toy
 short-answer items in 5 framings, told apart by their question's first word:
 - `spread` ("What"): in each framing the candidate is newly wrong on 7 items and newly right on
   1 (+6 pp against a 5 pp threshold), on different items per framing. No cell shows that alone
-  (each is INCONCLUSIVE); the suite's pooled decision FAILs (as in tests/test_stats_pooled.py).
+  (each is INCONCLUSIVE); the suite's pooled decision FAILs (as in tests/test_pooled.py).
 - `same8` ("Which"): the same 8 items in every framing: 8 pieces of evidence, not 40, so the
   pooled decision is INCONCLUSIVE.
 - `clean` ("Who"): identical models: the pooled decision PASSes.
@@ -17,9 +17,9 @@ import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
+from tests.test_pooled import CONTEXTS, _everywhere
 
-from tests.test_stats_decision import make_table
-from tests.test_stats_pooled import CONTEXTS, _everywhere
+from tests.test_decide import make_table
 from warmgate.cli.merge import write_junit
 from warmgate.config import GateConfig
 from warmgate.gate import conclude

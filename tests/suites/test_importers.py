@@ -17,8 +17,8 @@ from warmgate.suites.importers import (
     write_suite,
 )
 
-FIX = Path(__file__).parent / "fixtures" / "formats"
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+FIX = Path(__file__).parents[1] / "fixtures" / "formats"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def test_triviaqa_json_keeps_aliases_and_borrows_a_wrong_answer_from_another_item():

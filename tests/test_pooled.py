@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_stats_decision import make_table
+from tests.test_decide import make_table
 from warmgate.config import GateConfig
 from warmgate.decide import FAIL, INCONCLUSIVE, decide_run
 from warmgate.gate import conclude
