@@ -17,9 +17,9 @@ import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
-from tests.test_pooled import CONTEXTS, _everywhere
 
 from tests.test_decide import make_table
+from tests.test_pooled import CONTEXTS, _everywhere
 from warmgate.cli.merge import write_junit
 from warmgate.config import GateConfig
 from warmgate.gate import conclude
