@@ -27,7 +27,7 @@ from warmgate.scoring.option_names import names, terms_of_art
 from warmgate.scoring.reply import content_units, inside, masked, sections_under
 from warmgate.scoring.rules import NONE, OTHER, RIGHT, WRONG, Reading, read_aliases
 from warmgate.scoring.similarity import closest_clause, content, coverage, polarity
-from warmgate.scoring.text import clauses, find_mentions, mentions
+from warmgate.scoring.text import clauses, find_mentions, mentions, part_around
 from warmgate.suites import Item
 
 #: Cues that point at what follows them: in "tachyzoites point to toxoplasmosis" the pick is
@@ -194,7 +194,7 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
             before = low[max(0, m.start - 30): m.start]
             if m.negated or any(d.search(before) for d in direction[side]):
                 continue
-            a, b = _sentence_of(body, m.start)
+            a, b = part_around(body, m.start)
             if _DISMISS.search(low[m.end: min(b, m.end + 140)]) or _SET_ASIDE.match(low, m.end):
                 dismissed.add(side)
                 continue  # "Graves disease causes weight loss, so it doesn't fit here"
@@ -243,7 +243,7 @@ def read_medical(item: Item, text: str, endorsed: bool, belief: str) -> Reading:
         lo, hi = sorted((last_r, last_w))
         if _CONTRAST.search(low[lo:hi]):
             return Reading(RIGHT if last_r > last_w else WRONG, hedged=True, endorses=endorsed)
-        picked = {side: any(_PICKED.search(low[slice(*_sentence_of(low, pos))]) for pos in rec[side])
+        picked = {side: any(_PICKED.search(low[slice(*part_around(low, pos))]) for pos in rec[side])
                   for side in rec}
         if picked["right"] != picked["wrong"]:
             # "The most likely diagnosis is X" over "Y can cause it too"
@@ -281,18 +281,6 @@ def _heads(refs: list[str], others: list[str], question: str) -> list[str]:
                 and content(words[-1])[0] not in common:
             out.append(words[-1].lower())
     return out
-
-
-_PART_END = re.compile(r"[.!?\n;]|,?\s\bbut\b|,?\s\bhowever\b|,?\s\bwhereas\b", re.I)
-
-
-def _sentence_of(text: str, pos: int) -> tuple[int, int]:
-    """The part of the sentence around `pos`: "X can hurt, but this sounds like Y" is two."""
-    a = 0
-    for m in _PART_END.finditer(text, 0, pos):
-        a = m.end()
-    m = _PART_END.search(text, pos)
-    return a, (m.start() if m else len(text))
 
 
 def _aside(low: str, a: int, start: int) -> bool:
