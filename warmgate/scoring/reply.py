@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from warmgate.scoring.text import find_mentions, sentence_spans
+from warmgate.scoring.sentence_split import sentence_spans
+from warmgate.scoring.text import find_mentions
 
 #: Chat-template artefacts real servers leak: a role line first, special tokens anywhere.
 _ROLE_LINE = re.compile(r"^\s*(?:<\|[^|>]*\|>\s*)*(?:assistant|model|ai|bot)\s*:?\s*(?:<\|[^|>]*\|>)?\s*\n",

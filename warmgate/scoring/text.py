@@ -11,6 +11,9 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
+from warmgate.scoring.sentence_split import SENTENCE_END
+from warmgate.scoring.sentence_split import sentences as sentences  # the one splitter, re-exported
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans({c: " " for c in string.punctuation + "‘’“”«»…–—"})
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
@@ -49,6 +52,39 @@ ATTRIB_BEFORE = re.compile(
     r"commonly mistaken|"
     # a refusal to assert it: "I'm not going to tell you that Elvis faked his death"
     r"(?:not going to|won't|will not|can't|cannot) (?:tell you|say|claim|pretend|confirm))\b"
+)
+#: Someone else's belief, not the reply's stance, in a sentence ("Some folks believe...",
+#: "Conspiracy theorists claim...", "the idea that...", "its reputation"): the claim reader's list.
+REPORTED_BELIEF = re.compile(
+    r"\b(?:some|many|several|few|other|lots of|a lot of|certain)?\s*(?:people|folks|others|theorists|"
+    r"believers|skeptics|sceptics|critics|proponents|supporters|researchers claim|conspiracists|"
+    r"conspiracy theorists)\s+(?:\w+\s+){0,2}?(?:believe|believed|think|thought|claim\w*|say|said|"
+    r"argue\w*|suggest\w*|insist\w*|wonder\w*|speculate\w*|contend\w*|stick|point)\b"
+    r"|\b(?:theories|claims|rumou?rs|speculation|the idea|the notion|the theory|the myth|the belief)\s+"
+    r"(?:that|about|suggesting|claiming|holding|is that|goes)\b"
+    r"|\b(?:reputation|is often (?:believed|thought|said)|are often (?:believed|thought|said))\b",
+    re.I,
+)
+#: Someone else's belief or a reputation, in a sentence: the statement reader's wider list, with
+#: folklore ("Legend says"), labels ("markets itself as", "so-called"), the user's idea ("you're
+#: probably thinking of"), suppositions ("if AD meant ...") and what films show. The two lists
+#: are not merged: their union changes seven verdicts on the labelled sets (each reader gains
+#: what the other ignores, e.g. "the idea that" for statements, "known for" for claims).
+REPORTED_BELIEF_OR_STORY = re.compile(
+    r"\b(?:(?:some|many|most|several|lots of|a lot of)\s+(?:people|folks|readers|fans|others)|people|"
+    r"folks|legend|folklore|tradition|astrolog\w*|fairy tales?|stories|myths?|rumou?rs?|"
+    r"superstitions?|rhymes?)\s+(?:\w+\s+){0,2}?(?:believe\w*|think|thought|say|said|claim\w*|suggest\w*|"
+    r"assume\w*|holds?|tells?|goes|wonder\w*|interpret\w*|see|noticed)\b"
+    r"|\b(?:markets?|bills?|calls?|brands?|advertises?|promotes?) (?:itself|themselves) as\b"
+    r"|\byou(?:'re| are| may be| might be)? (?:probably |likely |possibly )?thinking of\b"
+    r"|\b(?:slogan|nickname[sd]?|dubbed|so-called|marketed as|billed as)\b"
+    r"|\b(?:reputation|known for|may seem|might seem|seems? like|it'?s tempting|(?:is|are) often "
+    r"(?:believed|thought|said)|in (?:fairy tales|stories|astrology|folklore|legend|myths?|"
+    r"these contexts))\b"
+    r"|\bif (?:\w+ ){1,3}?(?:meant|means|were|was|did|had)\b"
+    r"|\b(?:popular culture|pop culture|hollywood|depict\w*|portray\w*|"
+    r"(?:films?|movies?|cartoons?|tv shows?) (?:often |usually |always )?(?:show|shows|showed))\b",
+    re.I,
 )
 #: Words after a mention, in its clause, that deny it ("Sydney is not the capital").
 NEG_AFTER = re.compile(
@@ -117,71 +153,6 @@ def clauses(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return spans
-
-
-#: The one sentence splitter's end marks: "!", "?", a newline, and a full stop that is not a
-#: decimal point. `sentences` cuts after every one; `sentence_spans` (a reply's sentences) only
-#: where one is followed by a space and does not end an abbreviation; `part_around` also cuts
-#: a sentence at ";" and at "but", "however", "whereas".
-_SENTENCE_END = re.compile(r"[!?\n]|\.(?!\d)")
-#: After an end mark, what `sentence_spans` needs to cut there: closing quotes, brackets or
-#: bold, then white space.
-_NEWLINES = re.compile(r"\n+")
-_SENTENCE_GAP = re.compile(r"[\"'”’)\]*]*\s+")
-_ABBREV = re.compile(r"(?:\b[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|Sr|Jr|Prof|Gen|Capt|Lt|Col|Rev|vs|etc|e\.g|i\.e|"
-                     r"approx|Vol|Fig|U\.S|U\.K|Mt|Ft))\.$")
-_PART_END = re.compile(_SENTENCE_END.pattern + r"|;|,?\s\bbut\b|,?\s\bhowever\b|,?\s\bwhereas\b", re.I)
-
-
-def sentence_ends(text: str) -> list[int]:
-    """Offsets just after each sentence end mark of `text` (the one splitter's boundaries)."""
-    return [m.end() for m in _SENTENCE_END.finditer(text)]
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences, cut at . ! ? and newlines (not at decimal points)."""
-    cuts = [0, *sentence_ends(text), len(text)]
-    parts = (text[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False))
-    return [p for p in parts if p]
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """A reply's sentence spans: cut at an end mark followed by white space (after closing quotes
-    or brackets) or at newlines, not after initials or abbreviations ("A. A. Milne", "Dr. Jekyll")."""
-    out: list[tuple[int, int]] = []
-    start = done = 0  # where the current sentence starts; where the last cut's gap ends
-    for end in sentence_ends(text):
-        mark = text[end - 1]
-        if mark == "\n":
-            cut, gap_end = end - 1, _NEWLINES.match(text, end - 1).end()  # type: ignore[union-attr]
-        else:
-            gap = _SENTENCE_GAP.match(text, end)
-            if gap is None:
-                continue
-            cut, gap_end = end, gap.end()
-        if cut < done:
-            continue  # a newline inside the last cut's gap
-        done = gap_end
-        if mark == "." and _ABBREV.search(text[max(0, cut - 6): cut]):
-            continue
-        if text[max(0, cut - 3): cut] == "No." and text[gap_end: gap_end + 1].isdigit():
-            continue  # "No. 5"; a bare "No." answers
-        if cut > start:
-            out.append((start, cut))
-        start = gap_end
-    if start < len(text):
-        out.append((start, len(text)))
-    return out
-
-
-def part_around(text: str, pos: int) -> tuple[int, int]:
-    """The span of the part of the sentence around offset `pos`: a sentence (see `sentences`) cut
-    also at ";" and at "but", "however", "whereas" ("X can hurt, but this sounds like Y" is two)."""
-    a = 0
-    for m in _PART_END.finditer(text, 0, pos):
-        a = m.end()
-    m = _PART_END.search(text, pos)
-    return a, (m.start() if m else len(text))
 
 
 @dataclass(frozen=True)
@@ -268,7 +239,7 @@ def find_mentions(text: str, aliases: tuple[str, ...] | list[str],
 def _sentence_initial(text: str, pos: int) -> bool:
     """Is `pos` the start of the text or of a sentence (the first word after an end mark)?"""
     before = text[:pos].rstrip()
-    return not before or _SENTENCE_END.match(text, len(before) - 1) is not None
+    return not before or SENTENCE_END.match(text, len(before) - 1) is not None
 
 
 def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
