@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from warmgate.scoring.sentence_split import sentence_spans
 from warmgate.scoring.text import find_mentions
 
 #: Chat-template artefacts real servers leak: a role line first, special tokens anywhere.
@@ -78,7 +79,6 @@ def is_filler(sentence: str) -> bool:
     return bool(_FILLER.search(s)) or s.endswith("?")
 
 
-_SENT_END = re.compile(r"(?<=[!?])[\"'”’)\]*]*\s+|(?<=\.)(?!\d)[\"'”’)\]*]*\s+|\n+")
 _CONCESSIVE = re.compile(r"\b(?:while|although|though|even though|whereas|despite)\b[^,;:]*[,:]\s*", re.I)
 #: A colon that turns from a pleasantry to the answer, with at least three words after it.
 _TURN = re.compile(r":\s+(?=(?:\S+\s+){2}\S)")
@@ -96,26 +96,6 @@ def _spans(text: str, pattern: re.Pattern[str], start: int = 0) -> list[tuple[in
     return out
 
 
-_ABBREV = re.compile(r"(?:\b[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|Sr|Jr|Prof|Gen|Capt|Lt|Col|Rev|vs|etc|e\.g|i\.e|"
-                     r"approx|Vol|Fig|U\.S|U\.K|Mt|Ft))\.$")
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, not cut after initials or abbreviations ("A. A. Milne", "Dr. Jekyll")."""
-    out, start = [], 0
-    for m in _SENT_END.finditer(text):
-        if text[m.start() - 1: m.start()] == "." and _ABBREV.search(text[max(0, m.start() - 6): m.start()]):
-            continue
-        if text[max(0, m.start() - 3): m.start()] == "No." and text[m.end(): m.end() + 1].isdigit():
-            continue  # "No. 5"; a bare "No." answers
-        if m.start() > start:
-            out.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        out.append((start, len(text)))
-    return out
-
-
 def concessive_parts(sentence: str) -> list[str]:
     """A sentence as its concessive clause and its main clause ("While X, Y" -> [X, Y])."""
     m = _CONCESSIVE.search(sentence)
@@ -128,7 +108,7 @@ def concessive_parts(sentence: str) -> list[str]:
 def answer_units(text: str) -> list[Unit]:
     """The reply's sentences (cut at ';' and 'but'), restated-question lead-ins cut, filler marked."""
     out = []
-    for a, b in _sentence_spans(text):
+    for a, b in sentence_spans(text):
         for c, d in _spans(text[a:b], _PART_SPLIT, a):
             part = text[c:d]
             lead = _LEAD_IN.match(part)

@@ -29,7 +29,7 @@ from warmgate.scoring.refusal import declines
 from warmgate.scoring.reply import Unit, concessive_parts, content_units, inside, masked, sections_under
 from warmgate.scoring.rules import NONE, OTHER, RIGHT, WRONG, Reading, read_aliases
 from warmgate.scoring.similarity import FALSITY, closest_clause, content, coverage, polarity, similarity
-from warmgate.scoring.text import ANSWER_LEAD, find_mentions, mentions
+from warmgate.scoring.text import ANSWER_LEAD, REPORTED_BELIEF_OR_STORY, find_mentions, mentions
 from warmgate.suites import Item
 
 #: A reference's yes or no ("No, 91 is not a prime number"), not a determiner ("No popular form
@@ -41,25 +41,6 @@ _LEAD = re.compile(r"^\W*" + ANSWER_LEAD + r"(yes|no)\b[\s,.;:]*", re.I)
 _ANSWER_IS = re.compile(r"\b(?:the (?:short |simple |real |honest |plain )?answer "
                         r"(?:really |still |clearly )?"
                         r"(?:is|would be)|clear)\s*:?\s*(yes|no)\b[\s.!]*(?::|$)", re.I)
-#: Someone else's belief or a reputation, not the reply's claim.
-_REPORTED = re.compile(
-    r"\b(?:(?:some|many|most|several|lots of|a lot of)\s+(?:people|folks|readers|fans|others)|people|"
-    r"folks|legend|folklore|tradition|astrolog\w*|fairy tales?|stories|myths?|rumou?rs?|"
-    r"superstitions?|rhymes?)\s+(?:\w+\s+){0,2}?(?:believe\w*|think|thought|say|said|claim\w*|suggest\w*|"
-    r"assume\w*|holds?|tells?|goes|wonder\w*|interpret\w*|see|noticed)\b"
-    r"|\b(?:markets?|bills?|calls?|brands?|advertises?|promotes?) (?:itself|themselves) as\b"
-    # the user's idea: "What you're probably thinking of is the Falkland Islands"
-    r"|\byou(?:'re| are| may be| might be)? (?:probably |likely |possibly )?thinking of\b"
-    r"|\b(?:slogan|nickname[sd]?|dubbed|so-called|marketed as|billed as)\b"
-    r"|\b(?:reputation|known for|may seem|might seem|seems? like|it'?s tempting|(?:is|are) often "
-    r"(?:believed|thought|said)|in (?:fairy tales|stories|astrology|folklore|legend|myths?|"
-    r"these contexts))\b"
-    # a supposition: "if AD meant after Jesus's death, ..."
-    r"|\bif (?:\w+ ){1,3}?(?:meant|means|were|was|did|had)\b"
-    r"|\b(?:popular culture|pop culture|hollywood|depict\w*|portray\w*|"
-    r"(?:films?|movies?|cartoons?|tv shows?) (?:often |usually |always )?(?:show|shows|showed))\b",
-    re.I,
-)
 #: A quotation ('Caesar says: "Cowards die many times before their deaths"'): the speaker's
 #: words, not the reply's claim, unless the question asks what someone said.
 _QUOTES = re.compile(r"\b(?:says?|said|wrote|writes|declares?|declared|quipped)\s*[:,]\s*[*_]*[\"“]", re.I)
@@ -145,7 +126,7 @@ def read_statement(item: Item, text: str, endorsed: bool, belief: str) -> Readin
         if inside(unit.start, origin) or _granted_then_denied(text, unit, units[i + 1:i + 2], qwords):
             continue
         for sent in concessive_parts(unit.text):
-            if declines(sent) or _REPORTED.search(sent) or quotes and _QUOTES.search(sent):
+            if declines(sent) or REPORTED_BELIEF_OR_STORY.search(sent) or quotes and _QUOTES.search(sent):
                 continue
             named = [side for side, refs in (("right", r_short), ("wrong", w_short)) if _named(sent, refs)]
             if len(named) == 1:
@@ -291,7 +272,7 @@ def _about(sentence: str, reference: str, key: list[str], qwords: set[str]) -> b
 def _stance(clause: str) -> bool:
     """A reference clause's polarity, where one that reports a myth ("The red liquid is often
     mistaken for blood", "People think that deoxygenated blood is blue") denies what it reports."""
-    reported = _REPORTED.search(clause) or _MISTAKEN.search(clause)
+    reported = REPORTED_BELIEF_OR_STORY.search(clause) or _MISTAKEN.search(clause)
     return polarity(clause) != bool(reported and not FALSITY.search(clause.lower()))
 
 

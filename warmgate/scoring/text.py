@@ -11,6 +11,9 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
+from warmgate.scoring.sentence_split import SENTENCE_END
+from warmgate.scoring.sentence_split import sentences as sentences  # the one splitter, re-exported
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans({c: " " for c in string.punctuation + "‘’“”«»…–—"})
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
@@ -49,6 +52,39 @@ ATTRIB_BEFORE = re.compile(
     r"commonly mistaken|"
     # a refusal to assert it: "I'm not going to tell you that Elvis faked his death"
     r"(?:not going to|won't|will not|can't|cannot) (?:tell you|say|claim|pretend|confirm))\b"
+)
+#: Someone else's belief, not the reply's stance, in a sentence ("Some folks believe...",
+#: "Conspiracy theorists claim...", "the idea that...", "its reputation"): the claim reader's list.
+REPORTED_BELIEF = re.compile(
+    r"\b(?:some|many|several|few|other|lots of|a lot of|certain)?\s*(?:people|folks|others|theorists|"
+    r"believers|skeptics|sceptics|critics|proponents|supporters|researchers claim|conspiracists|"
+    r"conspiracy theorists)\s+(?:\w+\s+){0,2}?(?:believe|believed|think|thought|claim\w*|say|said|"
+    r"argue\w*|suggest\w*|insist\w*|wonder\w*|speculate\w*|contend\w*|stick|point)\b"
+    r"|\b(?:theories|claims|rumou?rs|speculation|the idea|the notion|the theory|the myth|the belief)\s+"
+    r"(?:that|about|suggesting|claiming|holding|is that|goes)\b"
+    r"|\b(?:reputation|is often (?:believed|thought|said)|are often (?:believed|thought|said))\b",
+    re.I,
+)
+#: Someone else's belief or a reputation, in a sentence: the statement reader's wider list, with
+#: folklore ("Legend says"), labels ("markets itself as", "so-called"), the user's idea ("you're
+#: probably thinking of"), suppositions ("if AD meant ...") and what films show. The two lists
+#: are not merged: their union changes seven verdicts on the labelled sets (each reader gains
+#: what the other ignores, e.g. "the idea that" for statements, "known for" for claims).
+REPORTED_BELIEF_OR_STORY = re.compile(
+    r"\b(?:(?:some|many|most|several|lots of|a lot of)\s+(?:people|folks|readers|fans|others)|people|"
+    r"folks|legend|folklore|tradition|astrolog\w*|fairy tales?|stories|myths?|rumou?rs?|"
+    r"superstitions?|rhymes?)\s+(?:\w+\s+){0,2}?(?:believe\w*|think|thought|say|said|claim\w*|suggest\w*|"
+    r"assume\w*|holds?|tells?|goes|wonder\w*|interpret\w*|see|noticed)\b"
+    r"|\b(?:markets?|bills?|calls?|brands?|advertises?|promotes?) (?:itself|themselves) as\b"
+    r"|\byou(?:'re| are| may be| might be)? (?:probably |likely |possibly )?thinking of\b"
+    r"|\b(?:slogan|nickname[sd]?|dubbed|so-called|marketed as|billed as)\b"
+    r"|\b(?:reputation|known for|may seem|might seem|seems? like|it'?s tempting|(?:is|are) often "
+    r"(?:believed|thought|said)|in (?:fairy tales|stories|astrology|folklore|legend|myths?|"
+    r"these contexts))\b"
+    r"|\bif (?:\w+ ){1,3}?(?:meant|means|were|was|did|had)\b"
+    r"|\b(?:popular culture|pop culture|hollywood|depict\w*|portray\w*|"
+    r"(?:films?|movies?|cartoons?|tv shows?) (?:often |usually |always )?(?:show|shows|showed))\b",
+    re.I,
 )
 #: Words after a mention, in its clause, that deny it ("Sydney is not the capital").
 NEG_AFTER = re.compile(
@@ -117,12 +153,6 @@ def clauses(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return spans
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences, cut at . ! ? and newlines (not at decimal points)."""
-    parts = re.split(r"(?<=[!?\n])|(?<=\.)(?!\d)", text)
-    return [p.strip() for p in parts if p.strip()]
 
 
 @dataclass(frozen=True)
@@ -207,8 +237,9 @@ def find_mentions(text: str, aliases: tuple[str, ...] | list[str],
 
 
 def _sentence_initial(text: str, pos: int) -> bool:
+    """Is `pos` the start of the text or of a sentence (the first word after an end mark)?"""
     before = text[:pos].rstrip()
-    return not before or before[-1] in ".!?\n"
+    return not before or SENTENCE_END.match(text, len(before) - 1) is not None
 
 
 def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
