@@ -12,7 +12,7 @@ from warmgate.scoring import CORRECT, INCORRECT, Score, score_reply
 from warmgate.scoring.agreement import agreement, read_labelled
 from warmgate.suites import Item, load_suite
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 SCORING = HERE.parent / "warmgate" / "scoring"
 QWEN_DEV = HERE.parent.parent / "shared" / "reference" / "warm_ai_2025" / "labelled" / "qwen_32b_dev.jsonl"
 
