@@ -1,7 +1,8 @@
 """Generation: jobs -> scored rows of the results table.
 
-Replies come from the backend through the generation cache (stored batch by batch, so an
-interrupted run resumes) and a per-run memo (so the liveness probe's replies are reused); the
+Replies come from the backend through the reply store (stored batch by batch, so an
+interrupted run resumes) and a per-run memo (`warmgate.liveness`: the probe's replies are
+reused); the
 base's rows come from a matching stored baseline where there is one, re-scored when it was
 scored another way. Scoring is `warmgate.scoring.rescore`'s, with the run's scorer.
 """
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from warmgate import __version__, baselines
-from warmgate.backends import Backend, Progress
+from warmgate.backends import Backend
 from warmgate.errors import WarmgateError
-from warmgate.identity import BEHAVIOUR, same_behaviour
+from warmgate.liveness import Memo, check_liveness, lora_unapplied
 from warmgate.plan import Job, probe_jobs
 from warmgate.result import Provenance
 from warmgate.scoring.rescore import score_rows, scored_by
@@ -56,56 +57,6 @@ def generate_rows(statement_set: str, jobs: list[Job], backend: Backend, roles: 
         parts.append(score_rows(rows, [j.item for j in jobs], scorer))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     return ordered(table), provenance
-
-
-class Memo:
-    """Remembers replies per (role, message) within one run, so that the liveness probe's
-    replies are reused by the full run and nothing is generated twice."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner = inner
-        self.name = getattr(inner, "name", "backend")
-        self.seen: dict[tuple[str, str], str] = {}
-
-    def provenance(self, role: str) -> dict:
-        return self.inner.provenance(role)
-
-    def generate(self, role: str, messages: Sequence[str], progress: Progress | None = None
-                 ) -> list[str]:
-        todo = list(dict.fromkeys(m for m in messages if (role, m) not in self.seen))
-        known = len(messages) - len(todo)
-        if progress and known:
-            progress(known)
-        if todo:
-            for m, reply in zip(todo, self.inner.generate(role, todo, progress), strict=True):
-                self.seen[(role, m)] = reply
-        return [self.seen[(role, m)] for m in messages]
-
-
-def check_liveness(run: Run, probes: list[Job], backend: Backend,
-                   base_rows: pd.DataFrame | None) -> None:
-    """Stop before the full run when the candidate answers every probe exactly like the base:
-    an adapter that silently failed to load is the most common evaluation bug of this kind."""
-    if not probes:
-        return
-    stored: dict[tuple, str] = {}
-    if base_rows is not None and len(base_rows):
-        stored = {(r.suite, r.item_id, r.amendment_type, r.prompt_template): r.output
-                  for r in base_rows.itertuples()}
-    need = [j for j in probes if j.key not in stored]
-    if need:
-        for j, out in zip(need, backend.generate("base", [j.prompt for j in need]), strict=True):
-            stored[j.key] = out
-    cand = backend.generate("candidate", [j.prompt for j in probes])
-    if any(c != stored[j.key] for j, c in zip(probes, cand, strict=True)):
-        return
-    raise WarmgateError(
-        f"liveness check failed: the candidate ({run.describe('candidate')}) replied exactly "
-        f"like the base ({run.describe('base')}) on all {len(probes)} probe prompts (spread "
-        "over the cells). Most often an adapter that did not load or does nothing (wrong "
-        "folder, target modules that match no layer, untrained all-zero LoRA weights) or a "
-        "persona that never reached the prompt. Check the candidate; if an identical candidate "
-        "is intended (an A/A check), set liveness_probes = 0 in [tool.warmgate].")
 
 
 def base_rows_from(stored: baselines.Baseline, jobs: list[Job], scorer: Scorer
@@ -179,23 +130,11 @@ def generate_with_baseline(run: Run, jobs: list[Job], backend: Backend, scorer: 
     parts = [t for t in (base_rows, base_table, cand_table) if t is not None and len(t)]
     table = pd.concat(parts, ignore_index=True) if parts else cand_table
     provenance = Provenance(roles={**roles, **cand_roles}, baseline=used)
-    _warn(_lora_unapplied(roles.get("base", {}), cand_roles.get("candidate", {})))
+    _warn(lora_unapplied(roles.get("base", {}), cand_roles.get("candidate", {})))
     if cached is not None:
         provenance.cache = {"path": str(cache.path), "hits": cached.hits,
                             "generated": cached.misses}
     return ordered(table).reset_index(drop=True), provenance
-
-
-def _lora_unapplied(base: dict, cand: dict) -> list[str]:
-    """A note when a served adapter answers the bare probes exactly like the served base. The
-    liveness check stops an adapter-only candidate that replies like the base; this also covers
-    one with a persona (whose prompts differ anyway) and runs with liveness_probes = 0."""
-    if not cand.get("adapter") or not same_behaviour(base, cand):
-        return []
-    return [f"the candidate's served adapter {cand['adapter']!r} answers the fixed probe "
-            f"prompts exactly like the base {base.get('model', '')!r} (same greedy replies"
-            f"{' and log-probabilities' if cand[BEHAVIOUR].get('logprobs') else ''}): the "
-            "server may not apply the LoRA (check its --lora-modules and the adapter's weights)"]
 
 
 def _warn(notes: list[str]) -> None:
