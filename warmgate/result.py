@@ -171,8 +171,9 @@ class GateResult:
         words = t.output.fillna("").astype(str).str.split().str.len().median() if "output" in t else 0
         if words >= CHAT_LENGTH_WORDS and t.scorer.astype(str).str.startswith(SCORER_NAME).all():
             line += (f"; the replies are chat-length (median {words:.0f} words), where the rules "
-                     "read least well and can understate a warmth gap: for a release decision use "
-                     "scorer = \"cascade\" with a measured judge")
+                     "read least well and can understate a warmth gap: use scorer = \"reader\" "
+                     "(offline, the reader extra), and for a release decision a measured judge "
+                     "(scorer = \"reader-cascade\" or \"cascade\")")
         return line
 
     def unsure_cells(self) -> list[dict]:

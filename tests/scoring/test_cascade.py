@@ -274,5 +274,6 @@ def test_a_rules_read_run_on_chat_length_replies_is_told_to_use_a_judge(scripted
         return gate.run(cfg, backend=scripted(answer)).reading()
 
     long = run_with(True)
-    assert "the replies are chat-length (median" in long and 'use scorer = "cascade"' in long
+    assert "the replies are chat-length (median" in long and 'scorer = "reader"' in long \
+        and '"cascade"' in long
     assert "chat-length" not in run_with(False)
