@@ -14,16 +14,6 @@ def answer_right(role, message):
     return f"It is right{i}."
 
 
-def test_plan_covers_every_item_and_framing(tmp_path):
-    cfg = GateConfig(suites=(make_suite(tmp_path, 5),), contexts=("unmodified", "emotion:sad"),
-                     beliefs=("original", "incorrect"))
-    jobs = Run(cfg).jobs
-    assert len(jobs) == 5 * 2 * 2
-    assert {(j.context, j.belief) for j in jobs} == {
-        ("unmodified", "original"), ("unmodified", "incorrect"),
-        ("emotion:sad", "original"), ("emotion:sad", "incorrect")}
-
-
 def test_identical_models_pass_and_a_planted_regression_fails(tmp_path, scripted):
     suite = make_suite(tmp_path, 60)
     cfg = GateConfig(suites=(suite,), contexts=("unmodified", "emotion:sad"),
