@@ -1,4 +1,4 @@
-"""Every [tool.warmgate] field can be set by a --warmgate-* option; GPU choice per xdist worker."""
+"""Every [tool.warmgate] field can be set by a --warmgate-* option."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import json
 import textwrap
 
 import pytest
-
-from warmgate.pytest_plugin.xdist import worker_gpu
 
 DUMP_TEST = '''
 import json
@@ -85,13 +83,3 @@ def test_no_table_and_no_option_collects_nothing(pytester):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "test_reliability" not in result.stdout.str()
-
-
-def test_each_worker_takes_its_own_gpu():
-    env = {"CUDA_VISIBLE_DEVICES": "0,1,2,3"}
-    assert [worker_gpu(f"gw{i}", env) for i in range(6)] == ["0", "1", "2", "3", "0", "1"]
-    assert worker_gpu("gw1", {"CUDA_VISIBLE_DEVICES": "7"}) is None  # one GPU: leave it
-    assert worker_gpu("gw1", {"CUDA_VISIBLE_DEVICES": ""}) is None  # CPU only
-    assert worker_gpu("gw1", {"CUDA_VISIBLE_DEVICES": "0,1",
-                              "WARMGATE_GPU_PER_WORKER": "0"}) is None
-    assert worker_gpu("master", env) is None

@@ -3,6 +3,7 @@
 A counting backend (named `module:factory` in [tool.warmgate]) writes one line per prompt it
 is asked to a log file, from whichever process asks it: the evidence that `pytest -n 2`
 generates every prompt exactly once in total, while giving the same verdicts as one process.
+And the GPU each xdist worker takes (`worker_gpu`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
+
+from warmgate.pytest_plugin.xdist import worker_gpu
 
 COUNTING_BACKEND = '''
 import json
@@ -193,3 +196,13 @@ def test_bad_input_found_while_generating_exits_2_with_or_without_xdist(pytester
                                         "--warmgate-backend=brokenbk:Broken")
     assert out.ret == pytest.ExitCode.USAGE_ERROR
     out.stdout.fnmatch_lines(["*warmgate: error: adapter models/cand: adapter_config.json is not JSON*"])
+
+
+def test_each_worker_takes_its_own_gpu():
+    env = {"CUDA_VISIBLE_DEVICES": "0,1,2,3"}
+    assert [worker_gpu(f"gw{i}", env) for i in range(6)] == ["0", "1", "2", "3", "0", "1"]
+    assert worker_gpu("gw1", {"CUDA_VISIBLE_DEVICES": "7"}) is None  # one GPU: leave it
+    assert worker_gpu("gw1", {"CUDA_VISIBLE_DEVICES": ""}) is None  # CPU only
+    assert worker_gpu("gw1", {"CUDA_VISIBLE_DEVICES": "0,1",
+                              "WARMGATE_GPU_PER_WORKER": "0"}) is None
+    assert worker_gpu("master", env) is None
