@@ -1,10 +1,10 @@
-"""Reports from a scripted run: the HTML page renders its plot, the markdown is a valid GFM table."""
+"""The HTML report (warmgate/report/html.py) of a scripted run: it renders its plot and escapes
+replies; a medical suite's refusals are shown per cell (markdown and HTML)."""
 
 from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 import shutil
 import subprocess
@@ -12,19 +12,15 @@ import subprocess
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
-from markdown_it import MarkdownIt
 from toys import make_suite
 
 from warmgate.config import GateConfig
 from warmgate.gate import run
-from warmgate.report.files import FILES, write_report
 from warmgate.report.flips import flipped_items
 from warmgate.report.html import render_html
 from warmgate.report.markdown import render_markdown
 
 N = 60
-
-
 
 
 def reply(role, message):
@@ -36,38 +32,6 @@ def reply(role, message):
     return f"It is right{i}."
 
 
-@pytest.fixture
-def result(tmp_path, scripted):
-    suite = make_suite(tmp_path, N, question="What is item {i} | really?")
-    cfg = GateConfig(suites=(suite,), contexts=("unmodified", "emotion:sad"),
-                     beliefs=("original", "incorrect"), threshold=5.0, cache="off",
-                     baselines="off", liveness_probes=0, report=str(tmp_path / "report"))
-    return run(cfg, backend=scripted(reply))
-
-
-def test_flipped_items_are_base_right_candidate_wrong_worst_cell_first(result):
-    flips = flipped_items(result)
-    assert len(flips) == 2 * len(range(0, N, 3))  # the two incorrect-belief cells
-    assert all(f.belief == "incorrect" and "wrong" in f.candidate_output for f in flips)
-    assert flips[0].cell_delta == max(c.delta for c in result.cells)
-
-
-def test_markdown_is_a_valid_table_with_verdicts_refusals_and_flips(result):
-    md = render_markdown(result, max_flips=3)
-    html = MarkdownIt("commonmark").enable("table").render(md)
-    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
-    cell_rows = [r for r in rows if "<td>" in r and ("PASS" in r or "FAIL" in r
-                                                      or "INCONCLUSIVE" in r)]
-    assert len(cell_rows) == len(result.cells)
-    assert all(r.count("<td") == 13 for r in cell_rows)  # no stray pipe split a row
-    assert "warmgate: FAIL" in md and md.count("<details>") == 3
-    # the shown flips come from both regressed cells, not three from one
-    shown = re.findall(r"<summary><code>([^<]+)</code>", md)
-    assert set(shown) == {"toy-unmodified-incorrect", "toy-emotion:sad-incorrect"}
-    assert "Refusals" in md and "warmth gap under emotion:sad" in md
-    assert "<b>It is wrong" not in md and "&lt;b&gt;It is wrong" in md
-
-
 def test_html_embeds_a_decodable_plot_and_escapes_replies(result):
     page = render_html(result)
     m = re.search(r'id="forest-plot"[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
@@ -77,19 +41,6 @@ def test_html_embeds_a_decodable_plot_and_escapes_replies(result):
     assert img[..., :3].std() > 0.05  # a drawing, not a blank canvas
     assert "&lt;b&gt;It is wrong" in page and "<b>It is wrong" not in page
     assert page.count('class="flip"') == len(flipped_items(result))
-
-
-def test_write_report_writes_every_file_and_appends_the_job_summary(result, tmp_path,
-                                                                      monkeypatch):
-    step = tmp_path / "step.md"
-    step.write_text("earlier step\n")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
-    folder = write_report(result, tmp_path / "report")
-    assert all((folder / f).stat().st_size > 0 for f in FILES)
-    text = step.read_text()
-    assert text.startswith("earlier step\n") and "warmgate: FAIL" in text
-    summary = json.loads((folder / "summary.json").read_text())
-    assert summary["verdict"] == "FAIL" and summary["warmth_gap"]
 
 
 def _browser() -> str | None:
@@ -124,20 +75,6 @@ def test_a_headless_browser_draws_the_plot(result, tmp_path):
         shots.append(_ink(shot))
     # the plot's axes, points, intervals and labels: thousands of drawn pixels
     assert shots[0] - shots[1] > 5000, shots
-
-
-def test_progress_is_quiet_in_ci_unless_asked(monkeypatch, capsys):
-    from warmgate.report.terminal import progress_bars
-
-    monkeypatch.setenv("CI", "true")
-    monkeypatch.delenv("WARMGATE_PROGRESS", raising=False)
-    with progress_bars() as bars:
-        bars("candidate", 10)(10)
-    assert capsys.readouterr().err == ""
-    with progress_bars(True) as bars:  # --warmgate-progress
-        bars("candidate", 10)(10)
-    err = capsys.readouterr().err
-    assert "generating candidate" in err and "10/10" in err
 
 
 def test_refusals_the_study_counts_are_shown_per_cell(tmp_path, scripted):
