@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from warmgate.stats import abs_histogram, cluster_mean_ci, item_sums_pvalue, signflip_pvalue
+from warmgate.stats import abs_histogram, cluster_mean_ci, item_sums_pvalue, mcnemar, signflip_pvalue
 
 
 def _brute_force_signflip(sums: np.ndarray) -> float:
@@ -46,3 +46,18 @@ def test_sign_flip_edges_and_cluster_interval():
     assert item_sums_pvalue(big) == pytest.approx(binom.sf(59, 80, 0.5), rel=1e-6)
     est, lo, hi = cluster_mean_ci(np.zeros(200), np.ones(200))
     assert est == 0 and lo < 0 < hi and hi < 0.02
+
+
+def test_one_framing_is_exact_mcnemar():
+    for b, c in [(0, 0), (1, 0), (10, 2), (3, 3), (40, 20), (0, 7), (120, 80)]:
+        p = float(signflip_pvalue(np.array([50, b + c]), np.array(b - c)))
+        assert p == pytest.approx(mcnemar(b, c, "greater").pvalue, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sign_flip_matches_full_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    d = rng.integers(-4, 5, size=12)
+    signs = np.array(list(itertools.product([-1, 1], repeat=d.size)))
+    exact = float(np.mean(signs @ np.abs(d) >= d.sum()))
+    assert float(signflip_pvalue(abs_histogram(d), np.array(d.sum()))) == pytest.approx(exact)
