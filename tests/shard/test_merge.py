@@ -1,4 +1,4 @@
-"""Shards: a deterministic split, and merge gives exactly the single run's verdicts."""
+"""Merging shards (warmgate/shard/merge.py): merge gives exactly the single run's verdicts."""
 
 from __future__ import annotations
 
@@ -7,20 +7,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
-from toys import make_suite
 
 from warmgate.cli import main
-from warmgate.config import GateConfig
 from warmgate.config.merge import fingerprint, from_data, to_data
 from warmgate.errors import WarmgateError
 from warmgate.gate import run
 from warmgate.run import Run
-from warmgate.shard import (
-    Shard,
-    merge,
-    parse_shard,
-    write_shard,
-)
+from warmgate.shard import Shard, merge, write_shard
 
 
 def reply(role, message):
@@ -32,13 +25,6 @@ def reply(role, message):
     return f"It is right{i}."
 
 
-@pytest.fixture
-def cfg(tmp_path):
-    return GateConfig(suites=(make_suite(tmp_path, 120),), contexts=("unmodified", "emotion:sad"),
-                      beliefs=("original", "incorrect", "correct"), threshold=5.0, cache="off",
-                      baselines="off", liveness_probes=0, report=str(tmp_path / "report"))
-
-
 def shard_run(cfg, tmp_path, scripted, count, by="items"):
     folders = []
     for i in range(1, count + 1):
@@ -47,19 +33,6 @@ def shard_run(cfg, tmp_path, scripted, count, by="items"):
         folders.append(write_shard(tmp_path / f"{by}-{i}", cfg, shard, res.table,
                                    res.provenance, len(Run(cfg).jobs)))
     return folders
-
-
-def test_shards_partition_the_plan(cfg):
-    jobs = Run(cfg).jobs
-    for by in ("items", "cells"):
-        parts = [Shard(i, 4, by).select(jobs) for i in range(1, 5)]
-        assert sorted(map(id, sum(parts, []))) == sorted(map(id, jobs))  # each job once
-        assert max(map(len, parts)) - min(map(len, parts)) <= len(jobs) // 4
-    # by items: an item's framings all land in one shard (one generation batch per item)
-    owner = {}
-    for i in range(1, 5):
-        for j in Shard(i, 4, "items").select(jobs):
-            assert owner.setdefault(j.item.id, i) == i
 
 
 @pytest.mark.parametrize("by,count", [("items", 3), ("cells", 4)])
@@ -94,13 +67,6 @@ def test_config_round_trips_and_the_fingerprint_ignores_output_folders(cfg):
         cfg, suites=tuple(to_data(cfg)["suites"]))
     assert fingerprint(cfg) == fingerprint(replace(cfg, report="elsewhere"))
     assert fingerprint(cfg) != fingerprint(replace(cfg, alpha=0.01))
-
-
-def test_parse_shard_rejects_nonsense():
-    assert parse_shard("2/4") == Shard(2, 4, "items")
-    for bad in ("0/4", "5/4", "2", "a/b"):
-        with pytest.raises(WarmgateError, match="--warmgate-shard"):
-            parse_shard(bad)
 
 
 def test_cli_merge_writes_the_report_and_exits_1_on_fail(cfg, tmp_path, scripted, capsys):

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from warmgate.errors import WarmgateError
+from warmgate.run import Run
 from warmgate.shard.select import Shard, parse_shard
 
 
@@ -31,3 +32,23 @@ def test_parse_shard_names_the_bad_part():
             parse_shard(text)
     with pytest.raises(WarmgateError, match="split by 'rows'"):
         parse_shard("1/2", by="rows")
+
+
+def test_shards_partition_the_plan(cfg):
+    jobs = Run(cfg).jobs
+    for by in ("items", "cells"):
+        parts = [Shard(i, 4, by).select(jobs) for i in range(1, 5)]
+        assert sorted(map(id, sum(parts, []))) == sorted(map(id, jobs))  # each job once
+        assert max(map(len, parts)) - min(map(len, parts)) <= len(jobs) // 4
+    # by items: an item's framings all land in one shard (one generation batch per item)
+    owner = {}
+    for i in range(1, 5):
+        for j in Shard(i, 4, "items").select(jobs):
+            assert owner.setdefault(j.item.id, i) == i
+
+
+def test_parse_shard_rejects_nonsense():
+    assert parse_shard("2/4") == Shard(2, 4, "items")
+    for bad in ("0/4", "5/4", "2", "a/b"):
+        with pytest.raises(WarmgateError, match="--warmgate-shard"):
+            parse_shard(bad)
