@@ -1,19 +1,17 @@
-"""The scorer seam: rules, judge or cascade chosen in config; calibration records travel with them."""
+"""The cascade (warmgate/scoring/cascade.py) and the scorer chosen in config; whether a calibration
+record is trusted is tests/scoring/test_registry.py's."""
 
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from warmgate.config import GateConfig
 from warmgate.errors import WarmgateError
 from warmgate.run import read_settings as load_pyproject
-from warmgate.scoring import CORRECT, INCORRECT, calibration, registry
-from warmgate.scoring.agreement import Agreement
+from warmgate.scoring import CORRECT, INCORRECT
 from warmgate.scoring.cascade import Cascade
 from warmgate.scoring.judge import ModelJudge
 from warmgate.scoring.scorer import RulesScorer
@@ -79,83 +77,6 @@ def write_pyproject(folder, body: str):
     return path
 
 
-def _config(**kw) -> GateConfig:
-    return GateConfig(judge={"model": "m", "backend": "openai", "options": {}}, **kw)
-
-
-class _Named:
-    name, version = "judge:m", "judge-v2@abc+def"
-
-
-def _measured(pct: float, kappa: float, per_family: int = 50) -> Agreement:
-    """A measurement on two families of `per_family` rows each, half CORRECT, half INCORRECT,
-    the scorer agreeing on `pct` % of them; `kappa` as given."""
-    rows, n = [], 2 * per_family
-    for i in range(n):
-        label = CORRECT if i % 2 else INCORRECT
-        other = INCORRECT if label == CORRECT else CORRECT
-        rows.append({"row": i + 1, "family": ("factual", "medical")[i % 4 // 2], "arm": "",
-                     "label": label, "scored": label if i < n * pct / 100 else other,
-                     "unsure": False, "output": ""})
-    from collections import Counter
-    confusion = dict(Counter((r["label"], r["scored"]) for r in rows))
-    return Agreement(n=n, agree=sum(r["label"] == r["scored"] for r in rows), kappa=kappa,
-                     confusion=confusion, rows=rows)
-
-
-def scorer_record(cfg: GateConfig, scorer) -> dict:
-    """The run's record of its scorer, as the front door makes it."""
-    return registry.record(cfg.scorer, scorer, cfg.judge or None, cfg.require_calibrated_judge)
-
-
-def test_an_unmeasured_judge_warns_and_is_refused_when_calibration_is_required(tmp_path):
-    path = tmp_path / "missing.json"
-    with pytest.warns(UserWarning, match="never measured"):
-        rec = scorer_record(_config(scorer="judge"), _Named())
-    assert rec["trusted"] is False and rec["calibration"] is None
-    with pytest.raises(WarmgateError, match="require_calibrated_judge"):
-        scorer_record(_config(scorer="judge", require_calibrated_judge=True), _Named())
-    with pytest.raises(WarmgateError, match="not found"):
-        scorer_record(GateConfig(scorer="judge", judge={"model": "m", "calibration": str(path)}),
-                      _Named())
-
-
-@pytest.mark.parametrize(("pct", "kappa", "trusted"), [(93.0, 0.85, True), (93.0, 0.70, False),
-                                                        (85.0, 0.90, False)])
-def test_a_calibration_record_is_trusted_only_above_the_bar(tmp_path, pct, kappa, trusted):
-    labelled = tmp_path / "labelled.jsonl"
-    labelled.write_text("{}\n")
-    agree = _measured(pct, kappa)
-    path = calibration.write(calibration.record(_Named.name, _Named.version, agree, labelled),
-                             tmp_path / "cal.json")
-    cfg = GateConfig(scorer="judge", judge={"model": "m", "calibration": str(path)},
-                     require_calibrated_judge=True)
-    if trusted:
-        rec = scorer_record(cfg, _Named())
-        assert rec["trusted"] and "meets the bar" in rec["line"] and "93.0%" in rec["line"]
-    else:
-        with pytest.raises(WarmgateError, match="is BELOW the bar"):
-            scorer_record(cfg, _Named())
-
-
-def test_a_calibration_of_another_judge_is_an_error(tmp_path):
-    labelled = tmp_path / "l.jsonl"
-    labelled.write_text("{}\n")
-    agree = Agreement(n=10, agree=10, kappa=1.0, confusion={})
-    path = calibration.write(calibration.record("judge:other", "v", agree, labelled),
-                             tmp_path / "cal.json")
-    cfg = GateConfig(scorer="cascade", judge={"model": "m", "calibration": str(path)})
-    with pytest.raises(WarmgateError, match="another judge or prompt"):
-        scorer_record(cfg, _Named())
-
-
-def test_the_rules_scorer_needs_no_calibration_and_never_warns():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        rec = scorer_record(GateConfig(), RulesScorer())
-    assert rec["name"] == RulesScorer.name and "replies scored by" in rec["line"]
-
-
 def test_pyproject_judge_table_and_its_errors(tmp_path):
     path = write_pyproject(tmp_path, 'scorer = "cascade"\n'
                            'judge = { model = "judge-model", backend = "openai", '
@@ -218,41 +139,6 @@ def test_a_verdict_resting_on_unsure_readings_says_so(scripted, tmp_path):
     assert "unsure readings: base 0%, candidate 100%" in line
     assert "1 cells undecided because of unsure readings" in line and "harder to read" in line
     assert gate.run(replace(cfg, unsure="incorrect"), backend=scripted(answer)).verdict == "FAIL"
-
-
-def test_the_shipped_rules_calibration_is_this_version_measured_on_its_file():
-    """The figure every report cites for the rules must be true of the rules as they are now
-    (change the rules: re-measure with the command in the README's Scoring section)."""
-    from warmgate.scoring import SCORER_NAME, SCORER_VERSION
-    from warmgate.scoring.agreement import agreement, read_labelled
-
-    rec = json.loads(calibration.RULES_RECORD.read_text())
-    assert (rec["scorer"], rec["scorer_version"]) == (SCORER_NAME, SCORER_VERSION)
-    labelled = calibration.RULES_RECORD.with_name(Path(rec["labelled"]).name)
-    got = agreement(read_labelled(labelled))
-    assert (got.n, round(got.percent, 2), round(got.kappa, 4)) == \
-        (rec["rows"], rec["agreement_pct"], rec["kappa"])
-    assert "held-out" in calibration.describe(SCORER_NAME, SCORER_VERSION, rec) or \
-        "heldout" in rec["labelled"]
-
-
-def test_a_judge_that_names_no_verdict_is_not_trusted_on_the_rules_fallback(tmp_path):
-    labelled = tmp_path / "l.jsonl"
-    labelled.write_text("{}\n")
-
-    class Mute(Agreement):
-        unsure_share = 1.0  # the judge answered nothing; every score is the rules' fallback
-
-    got = _measured(95, 0.9)
-    rec = calibration.record(_Named.name, _Named.version,
-                             Mute(got.n, got.agree, got.kappa, got.confusion, rows=got.rows),
-                             labelled)
-    assert rec["unsure_pct"] == 100.0 and not calibration.trusted(rec)
-    assert "gave no verdict on 100%" in calibration.describe(_Named.name, _Named.version, rec)
-    rec["unsure_pct"] = 2.0
-    assert not calibration.trusted(rec)  # edited after sealing: no longer its own record
-    rec[calibration.SEAL] = calibration.record_sha256(rec)
-    assert calibration.trusted(rec)
 
 
 def test_a_rules_read_run_on_chat_length_replies_is_told_to_use_a_judge(scripted, tmp_path):
