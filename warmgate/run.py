@@ -10,7 +10,7 @@ with the spec it records) and the backend factory. Stages take the parts they ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,7 +73,6 @@ class Run:
     approved baseline lives. Parts are built on first use and kept (a merge never plans)."""
 
     config: GateConfig
-    _scorer: Any = field(default=None, repr=False)
 
     @cached_property
     def rule(self) -> Rule:
@@ -123,14 +122,12 @@ class Run:
         """The liveness probes, from the whole plan (every shard and worker checks the same)."""
         return probe_jobs(self.jobs, self.config.liveness_probes)
 
-    @property
+    @cached_property
     def scorer(self) -> Scorer:
         """The scorer, built once from the registry (a judge's model loads on first use)."""
-        if self._scorer is None:
-            from warmgate.scoring import registry
+        from warmgate.scoring import registry
 
-            self._scorer = registry.make(self.config.scorer, self.config.judge or None)
-        return self._scorer
+        return registry.make(self.config.scorer, self.config.judge or None)
 
     def scorer_record(self) -> dict:
         """What scores this run and how far it was measured (refuses an untrusted judge under
@@ -177,10 +174,6 @@ class Run:
     def describe(self, role: str) -> str:
         """A role's model, adapter and persona in words."""
         return (self.config.base if role == "base" else self.config.candidate).describe()
-
-    def with_settings(self, **changes: Any) -> Run:
-        """The same run with some settings changed (a new Run: its parts are rebuilt)."""
-        return Run(replace(self.config, **changes))
 
 
 def as_run(run: Run | GateConfig) -> Run:

@@ -11,6 +11,7 @@ from warmgate.errors import WarmgateError
 from warmgate.preflight import ENVIRONMENT_ERRORS, environment_note
 from warmgate.pytest_plugin.session import session_of
 from warmgate.report.junit import properties
+from warmgate.rule import BUILD_FAILS, BUILD_WARNS
 
 
 class CellFailed(Exception):
@@ -80,9 +81,9 @@ def _judge(item: _GateItem, verdict: str, message: str,
     if verdict == "INCONCLUSIVE":
         reason = f"{why} (inconclusive = \"{s.run.rule.inconclusive}\"): {message}"
         item.user_properties.append(("reason", reason))
-        if effect == "fail":
+        if effect == BUILD_FAILS:
             raise CellFailed(reason)
-        if effect == "warn":
+        if effect == BUILD_WARNS:
             warnings.warn(InconclusiveWarning(reason), stacklevel=1)
         item.add_report_section("call", "warmgate", message)
 
